@@ -1,0 +1,19 @@
+"""initdyn: what random initialization does to deep and recurrent networks.
+
+The library behind the initdyn book.  Modules, one idea each:
+
+- :mod:`initdyn.init`: weight initializers, ``f(shape, *, gain=1.0, rng=None)``.
+- :mod:`initdyn.activations`: nonlinearities with derivatives and Gaussian kernels.
+- :mod:`initdyn.meanfield`: q/c maps, fixed points, chi_1, critical line, depth scales.
+- :mod:`initdyn.network`: random finite networks, forward and tangent propagation.
+- :mod:`initdyn.exact`: exact finite-width signal distributions of ReLU networks (chapter 3).
+- :mod:`initdyn.chaos`: periodic points, Li-Yorke chaos and Lyapunov exponents of random recurrent maps (chapter 5).
+- :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
+
+Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
+"""
+
+from . import activations, chaos, exact, init, meanfield, network
+
+__version__ = "0.1.0"
+__all__ = ["chaos", "exact", "activations", "init", "meanfield", "network", "__version__"]

@@ -1,0 +1,799 @@
+r"""Exact finite-width signal distributions of random ReLU networks (no mean field).
+
+Burkholz & Dubatovka 2019, "Initialization of ReLUs for Dynamical Isometry"
+(NeurIPS; arXiv 1806.06362), the exact signal propagation.  Defined in chapter 3 of the book.
+
+Convention (the one of :mod:`initdyn.network`)
+----------------------------------------------
+A network of ``depth`` :math:`L` layers of ``width`` :math:`N` units maps an
+input :math:`x^0 \in \mathbb R^N` to
+
+.. math:: h^l = W^l x^{l-1} + b^l, \qquad x^l = \mathrm{relu}(h^l), \qquad l = 1, \dots, L,
+
+with :math:`W^l_{ij} \sim \mathcal N(0, \sigma_w^2/N)`, :math:`b^l_i \sim \mathcal N(0, \sigma_b^2)`.
+This is exactly :func:`initdyn.network.forward` (``h[l]`` there is :math:`h^l`
+here, and the ReLU is not applied to the input).  The *signal* is the
+post-activation :math:`x^l`, as in the paper's setting of Gaussian weights
+and biases; every statement below is derived, and tested against
+:func:`initdyn.network.forward`, under this convention.  We write
+:math:`q_0 = \|x^0\|^2/N`.
+
+The recursion (the paper's derivation)
+-------------------------------------
+Given :math:`x^{l-1}`, the pre-activations :math:`h^l_i` are i.i.d.
+:math:`\mathcal N(0, v_l)` with :math:`v_l = \sigma_w^2\|x^{l-1}\|^2/N + \sigma_b^2`.
+So the number :math:`K_l` of active units is :math:`\mathrm{Bin}(N, 1/2)`,
+independent of everything before, and given :math:`K_l = k`,
+:math:`\|x^l\|^2 = v_l\,\chi^2_k` (a sum of :math:`k` squared half-normals).
+Writing :math:`G_l = \chi^2_{K_l}` (a binomial mixture of chi-square laws with
+an atom at 0 of mass :math:`2^{-N}`),
+
+.. math:: \|x^l\|^2 = \Big(\frac{\sigma_w^2}{N}\|x^{l-1}\|^2 + \sigma_b^2\Big)\, G_l .
+
+Without biases the ratio is a product of independent factors,
+:math:`R = \|x^L\|^2/\|x^0\|^2 = (\sigma_w^2/N)^L \prod_l G_l`, so
+:math:`\log R` is a sum of i.i.d. terms whose characteristic function is the
+Mellin transform :math:`\mathbb E[\chi_k^{2\,i\omega}] = 2^{i\omega}\Gamma(k/2+i\omega)/\Gamma(k/2)`.
+:func:`squared_norm_ratio` inverts it by a Fourier series on a window chosen
+from Chernoff bounds (tail mass below 1e-18), so the CDF and the density of
+:math:`\log R` are exact to about 1e-12 in absolute terms: the periodised
+Fourier series converges exponentially because the density of
+:math:`\log\chi^2_k` is analytic.  (Absolute, not relative: far in the tails,
+where the density is below ~1e-15 of its peak, it is not resolved; moments
+are therefore computed from closed forms, not by integrating the density.)
+With biases the recursion is a Markov chain in :math:`v_l`;
+:func:`squared_norm_ratio` integrates its transition kernel (a closed-form
+density) numerically, layer by layer.
+
+Closed forms (derived in chapter 3, section "The exact recursion"):
+:math:`\mathbb E[G] = N/2`, :math:`\mathbb E[G^2] = N^2/4 + 5N/4`, hence for
+:math:`\sigma_b^2 = 0`
+
+.. math:: \mathbb E[R] = (\sigma_w^2/2)^L, \qquad
+          \mathrm{Var}[R] = (\sigma_w^2/2)^{2L}\big[(1 + 5/N)^L - 1\big], \qquad
+          P(R = 0) = 1 - (1 - 2^{-N})^L .
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special, stats
+
+from ._validate import as_rng, check_finite_array, check_int, check_variance
+from .network import RandomNetwork, forward, random_network
+
+__all__ = [
+    "SignalDistribution",
+    "squared_norm_ratio",
+    "shared_squared_norm_ratio",
+    "OutputPreactivation",
+    "output_preactivation",
+    "active_units_pmf",
+    "death_probability",
+    "simulate_squared_norm_ratio",
+    "simulate_output_preactivation",
+    "input_output_jacobian",
+    "jacobian_singular_values",
+]
+
+#: Tail mass left outside the integration window (Chernoff bound), per side.
+_TAIL = 1e-18
+#: Binomial weights below this (relative) are dropped from the mixtures.
+_PMF_CUT = 1e-22
+#: Largest grid of the biased recursion (its kernel has _MAX_GRID**2 float64 entries: 128 MB).
+_MAX_GRID = 4000
+
+
+# ---------------------------------------------------------------------------
+# The mixture of chi-square laws, G = chi^2_K
+# ---------------------------------------------------------------------------
+
+def active_units_pmf(width):
+    r"""Law of the number of active ReLU units, :math:`K \sim \mathrm{Bin}(N, 1/2)`.
+
+    Returns ``(k, pmf)`` restricted to :math:`k \ge 1` and to the weights above
+    1e-22 of the largest (the dropped mass is below ``width * 1e-22``); ``pmf``
+    is *not* renormalised: it sums to :math:`1 - 2^{-N}` up to that cut.
+    (The signs of i.i.d. symmetric pre-activations; Burkholz & Dubatovka 2019.)
+    """
+    width = check_int(width, "width", minimum=1)
+    k = np.arange(1, width + 1)
+    logp = stats.binom.logpmf(k, width, 0.5)
+    keep = logp >= logp.max() + math.log(_PMF_CUT)
+    return k[keep], np.exp(logp[keep])
+
+
+def death_probability(*, width, depth, sigma_b2=0.0):
+    r"""Probability that the output signal is exactly zero, :math:`P(x^L = 0)` (closed form).
+
+    Without biases the signal dies once some layer has no active unit and stays dead:
+    :math:`1 - (1 - 2^{-N})^L` (computed as ``-expm1(L log1p(-2^-N))``).  With
+    biases a dead layer is revived by the next biases, so only the last layer
+    counts: :math:`2^{-N}`.  ``depth`` may be an integer array.
+    """
+    width = check_int(width, "width", minimum=1)
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    depth_arr = np.asarray(depth)
+    if depth_arr.dtype == bool or not np.issubdtype(depth_arr.dtype, np.integer):
+        raise TypeError(f"depth: expected an integer or an integer array, got {depth!r}")
+    if np.any(depth_arr < 1):
+        raise ValueError(f"depth: expected integers >= 1, got {depth!r}")
+    if sigma_b2 > 0:
+        out = np.full(depth_arr.shape, 2.0 ** (-width))
+    else:
+        out = -np.expm1(depth_arr * math.log1p(-(2.0 ** (-width))))
+    return out if out.ndim else float(out)
+
+
+class _Chi2Mixture:
+    """G = chi^2_K with K on ``k`` with (sub-)probabilities ``w`` (the rest is an atom at 0)."""
+
+    def __init__(self, k, w):
+        self.k = np.asarray(k, dtype=float)
+        self.w = np.asarray(w, dtype=float)
+        self.half = 0.5 * self.k
+        self.logw = np.log(self.w)
+        self.mass = float(self.w.sum())
+        self.kmin = float(self.k.min())
+
+    def log_mellin(self, s):
+        r""":math:`\log \mathbb E[G^s; G > 0]` for complex ``s`` (real part > -kmin/2), vectorised."""
+        s = np.asarray(s)
+        z = (self.logw + s[..., None] * math.log(2.0) + special.loggamma(self.half + s[..., None])
+             - special.gammaln(self.half))
+        m = np.max(z.real, axis=-1, keepdims=True)
+        return m[..., 0] + np.log(np.sum(np.exp(z - m), axis=-1))
+
+    def logpdf_log(self, t):
+        """Log density of log G (continuous part, integrates to ``mass``) at ``t``."""
+        t = np.asarray(t, dtype=float)[..., None]
+        z = self.logw + self.half * (t - math.log(2.0)) - 0.5 * np.exp(t) - special.gammaln(self.half)
+        return special.logsumexp(z, axis=-1)
+
+    def cdf_log(self, t):
+        """P(0 < G <= e^t) (sub-probability)."""
+        t = np.asarray(t, dtype=float)[..., None]
+        return np.sum(self.w * special.gammainc(self.half, 0.5 * np.exp(t)), axis=-1)
+
+    def sample(self, gen, size, width):
+        k = gen.binomial(width, 0.5, size=size)
+        return 2.0 * gen.standard_gamma(0.5 * k)
+
+
+# ---------------------------------------------------------------------------
+# The distribution object
+# ---------------------------------------------------------------------------
+
+class SignalDistribution:
+    r"""Law of a non-negative ratio :math:`R` with an atom at 0, in the style of a frozen ``scipy.stats`` law.
+
+    ``pdf`` is the density of the continuous part (it integrates to
+    ``1 - p_zero``); ``cdf(r)`` includes the atom for ``r >= 0``.  Built by
+    :func:`squared_norm_ratio` or :func:`shared_squared_norm_ratio`; the work
+    happens on the scale of :math:`\log R`, where ``pdf_log`` and
+    ``cdf_log`` give the density and CDF of :math:`\log R` (continuous part);
+    ``t_lo``, ``t_hi`` bound the window of :math:`\log R` outside which less
+    than 1e-18 of the probability lies on either side.
+    """
+
+    def __init__(self, *, p_zero, t_lo, t_hi, pdf_log, cdf_log, moment, sampler, description):
+        self.p_zero = float(p_zero)
+        self.t_lo, self.t_hi = float(t_lo), float(t_hi)
+        self._pdf_log, self._cdf_log = pdf_log, cdf_log
+        self._moment, self._sampler = moment, sampler
+        self.description = description
+
+    def __repr__(self):
+        return f"SignalDistribution({self.description})"
+
+    # -- log scale ------------------------------------------------------
+    def pdf_log(self, t):
+        """Density of :math:`\\log R` on ``R > 0`` (integrates to ``1 - p_zero``); 0 outside the window."""
+        t = check_finite_array(t, "t")
+        out = np.zeros(t.shape)
+        inside = (t > self.t_lo) & (t < self.t_hi)
+        if np.any(inside):
+            out[inside] = np.maximum(self._pdf_log(t[inside]), 0.0)
+        return out if out.ndim else float(out)
+
+    def cdf_log(self, t):
+        """:math:`P(0 < R \\le e^t)` (without the atom)."""
+        t = check_finite_array(t, "t")
+        out = np.where(t >= self.t_hi, 1.0 - self.p_zero, 0.0)
+        inside = (t > self.t_lo) & (t < self.t_hi)
+        if np.any(inside):
+            out[inside] = np.clip(self._cdf_log(t[inside]), 0.0, 1.0 - self.p_zero)
+        return out if out.ndim else float(out)
+
+    # -- ratio scale ----------------------------------------------------
+    def pdf(self, r):
+        """Density of the continuous part of :math:`R` at ``r`` (0 for ``r <= 0``)."""
+        r = check_finite_array(r, "r")
+        out = np.zeros(r.shape)
+        pos = r > 0
+        if np.any(pos):
+            out[pos] = self.pdf_log(np.log(r[pos])) / r[pos]
+        return out if out.ndim else float(out)
+
+    def cdf(self, r):
+        """:math:`P(R \\le r)`, including the atom at 0."""
+        r = check_finite_array(r, "r")
+        out = np.where(r >= 0, self.p_zero, 0.0)
+        pos = r > 0
+        if np.any(pos):
+            out[pos] += self.cdf_log(np.log(r[pos]))
+        return out if out.ndim else float(out)
+
+    def sf(self, r):
+        """:math:`P(R > r)`."""
+        return 1.0 - self.cdf(r)
+
+    def ppf(self, p):
+        """Quantile function: the smallest ``r`` with ``cdf(r) >= p`` (0 if ``p <= p_zero``)."""
+        p = check_finite_array(p, "p")
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError(f"p: expected probabilities in [0, 1], got {p}")
+        out = np.zeros(p.shape)
+        target = p - self.p_zero
+        live = target > 0
+        if np.any(live):
+            lo = np.full(int(live.sum()), self.t_lo)
+            hi = np.full(lo.shape, self.t_hi)
+            goal = target[live]
+            for _ in range(200):  # bisection on log r, to 1e-13 in log r
+                if np.max(hi - lo) < 1e-13:
+                    break
+                mid = 0.5 * (lo + hi)
+                below = self._cdf_log(mid) < goal
+                lo = np.where(below, mid, lo)
+                hi = np.where(below, hi, mid)
+            out[live] = np.exp(0.5 * (lo + hi))
+        out[p >= 1] = np.inf
+        return out if out.ndim else float(out)
+
+    def median(self):
+        """The median of :math:`R` (0 when the signal dies with probability >= 1/2)."""
+        return self.ppf(0.5)
+
+    def moment(self, n):
+        r""":math:`\mathbb E[R^n]` from the closed-form Mellin transform (``n`` > 0)."""
+        n = float(n)
+        if not n > 0:
+            raise ValueError(f"n: expected a positive order, got {n}")
+        return float(self._moment(n))
+
+    def mean(self):
+        """:math:`\\mathbb E[R]` (closed form)."""
+        return self.moment(1)
+
+    def var(self):
+        """:math:`\\mathrm{Var}[R]` (closed form)."""
+        m1 = self.moment(1)
+        return self.moment(2) - m1 * m1
+
+    def std(self):
+        return math.sqrt(self.var())
+
+    def prob_outside(self, low, high):
+        """:math:`P(R < \\mathrm{low}) + P(R > \\mathrm{high})` (e.g. far from the mean-field value)."""
+        low, high = float(low), float(high)
+        if not 0 < low <= high:
+            raise ValueError(f"low, high: expected 0 < low <= high, got {low}, {high}")
+        return float(self.cdf(low) + self.sf(high))
+
+    def rvs(self, size=1, rng=None):
+        """Exact samples of :math:`R` from the recursion (binomial counts, chi-square norms)."""
+        if isinstance(size, (int, np.integer)):
+            size = (check_int(size, "size", minimum=1),)
+        else:
+            size = tuple(check_int(s, "size", minimum=1) for s in size)
+        return self._sampler(as_rng(rng), size)
+
+
+# ---------------------------------------------------------------------------
+# Zero bias: products of independent chi-square mixtures, by Fourier inversion
+# ---------------------------------------------------------------------------
+
+def _window(mix, depth, tail=_TAIL):
+    """Chernoff bounds on S = sum of ``depth`` copies of log G (given G > 0) at tail mass ``tail``."""
+    log_mass = math.log(mix.mass)
+    cum = lambda s: depth * (mix.log_mellin(s).real - log_mass)  # noqa: E731  (cumulant of S)
+    up = np.geomspace(1e-4, 1e5, 500)
+    t_hi = np.min((cum(up) - math.log(tail)) / up)
+    down = 0.5 * mix.kmin * (1.0 - np.geomspace(1e-6, 1.0, 400))
+    down = down[down > 0]
+    t_lo = np.max((math.log(tail) - cum(-down)) / down)
+    return float(t_lo), float(t_hi)
+
+
+class _FourierSum:
+    """Density and CDF of S = sum of ``depth`` i.i.d. log G (given G > 0) by a Fourier series."""
+
+    def __init__(self, mix, depth, tail=_TAIL):
+        self.t_lo, self.t_hi = _window(mix, depth, tail)
+        span = self.t_hi - self.t_lo
+        # pad the period so that the periodised copies sit beyond both tails
+        self.T = 1.1 * span
+        self.a = self.t_lo - 0.05 * span
+        log_mass = math.log(mix.mass)
+        # number of terms: |phi_G(w)|^depth below tail (the terms then decay at least exponentially)
+        dw = 2 * np.pi / self.T
+        n_max, target = 16, math.log(tail) - 3.0
+        while True:
+            logabs = depth * (mix.log_mellin(1j * dw * n_max).real - log_mass)
+            if logabs < target:
+                break
+            if n_max > 2**20:
+                raise RuntimeError(f"Fourier inversion: |phi|^L still above 1e-18 after {n_max} terms "
+                                   f"(depth={depth}); the law is too close to a point mass to invert")
+            n_max *= 2
+        n = np.arange(1, n_max + 1)
+        self.omega = dw * n
+        logphi = depth * (mix.log_mellin(1j * self.omega) - log_mass)
+        keep = logphi.real > target - 10
+        last = np.nonzero(keep)[0].max() + 1 if np.any(keep) else 1
+        self.omega = self.omega[:last]
+        self.phi = np.exp(logphi[:last])
+        self.n_terms = last
+
+    def _series(self, t, integrate):
+        t = np.asarray(t, dtype=float)
+        flat = t.ravel()
+        out = np.empty(flat.size)
+        step = max(1, 2_000_000 // max(self.n_terms, 1))
+        for i in range(0, flat.size, step):
+            tt = flat[i:i + step, None]
+            e = np.exp(-1j * self.omega * (tt - self.a))
+            if integrate:
+                terms = self.phi * np.exp(-1j * self.omega * self.a) * (e - 1.0) / (-1j * self.omega)
+                out[i:i + step] = ((tt[:, 0] - self.a) + 2 * np.sum(terms.real, axis=-1)) / self.T
+            else:
+                terms = self.phi * np.exp(-1j * self.omega * self.a) * e
+                out[i:i + step] = (1.0 + 2 * np.sum(terms.real, axis=-1)) / self.T
+        return out.reshape(t.shape)
+
+    def pdf(self, t):
+        return self._series(t, integrate=False)
+
+    def cdf(self, t):
+        return self._series(t, integrate=True)
+
+
+def _product_distribution(mix, depth, log_scale, p_zero, sampler, description):
+    """R = exp(log_scale) * prod of ``depth`` i.i.d. G, zero with probability p_zero."""
+    fs = _FourierSum(mix, depth)
+    surv = 1.0 - p_zero
+    log_mass = math.log(mix.mass)
+
+    def moment(n):
+        return surv * math.exp(n * log_scale + depth * (float(mix.log_mellin(n).real) - log_mass))
+
+    return SignalDistribution(
+        p_zero=p_zero,
+        t_lo=fs.t_lo + log_scale,
+        t_hi=fs.t_hi + log_scale,
+        pdf_log=lambda t: surv * fs.pdf(t - log_scale),
+        cdf_log=lambda t: surv * fs.cdf(t - log_scale),
+        moment=moment,
+        sampler=sampler,
+        description=description,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Public constructors
+# ---------------------------------------------------------------------------
+
+def _check_params(width, depth, sigma_w2, sigma_b2, q0):
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    sigma_w2 = check_variance(sigma_w2, "sigma_w2", positive=True)
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    q0 = check_variance(q0, "q0", positive=True)
+    for name, val in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2), ("q0", q0)):
+        if not isinstance(val, float):
+            raise TypeError(f"{name}: expected a scalar, got an array")
+    return width, depth, sigma_w2, sigma_b2, q0
+
+
+def squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0) -> SignalDistribution:
+    r"""Exact law of :math:`R = \|x^L\|^2/\|x^0\|^2` for a random ReLU network (module docstring).
+
+    Parameters
+    ----------
+    width, depth : int
+        :math:`N \ge 1` units per layer, :math:`L \ge 1` layers.
+    sigma_w2 : float
+        Weight variance times fan-in, > 0 (2 is He initialisation).
+    sigma_b2 : float
+        Bias variance, >= 0.
+    q0 : float
+        Squared input length per unit, :math:`\|x^0\|^2/N > 0` (irrelevant when ``sigma_b2 == 0``).
+
+    Returns
+    -------
+    SignalDistribution
+        ``pdf``, ``cdf``, ``sf``, ``ppf``, ``median``, ``mean``, ``var``,
+        ``moment``, ``rvs`` and ``p_zero``, the probability that the signal
+        is exactly zero at the output (some layer with no active unit when
+        ``sigma_b2 == 0``: :math:`1 - (1-2^{-N})^L`; the last layer with no
+        active unit when ``sigma_b2 > 0``: :math:`2^{-N}`).
+
+    Notes
+    -----
+    Burkholz & Dubatovka 2019 (binomially many active units, scaled
+    chi-square norms).  Zero bias: Fourier inversion of the Mellin transform
+    of the product (CDF exact to ~1e-12).  Biases: the Markov recursion for the
+    pre-activation variance :math:`v_l` integrated numerically on a grid in
+    :math:`u = \log(v_l - \sigma_b^2)`, where the transition density is the
+    closed-form density of :math:`\log\chi^2_K` shifted by
+    :math:`\log(\sigma_w^2/N) + \log(\sigma_b^2 + e^u)` (trapezoidal rule with a
+    step of a quarter of its width, cubic splines of the closed forms; CDF
+    accurate to ~1e-8).  The atom of :math:`G` at 0 (no active unit) resets
+    :math:`v` to :math:`\sigma_b^2` and is carried exactly.
+    """
+    width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
+    k, w = active_units_pmf(width)
+    mix = _Chi2Mixture(k, w)
+    p_die = 2.0 ** (-width)
+    desc = f"width={width}, depth={depth}, sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g}, q0={q0:g}"
+    if sigma_b2 == 0.0:
+        def sampler(gen, size):
+            g = mix.sample(gen, size + (depth,), width)
+            with np.errstate(divide="ignore"):
+                s = np.sum(np.log(g), axis=-1)
+            return np.exp(s + depth * math.log(sigma_w2 / width))
+
+        p_zero = death_probability(width=width, depth=depth)
+        return _product_distribution(mix, depth, depth * math.log(sigma_w2 / width), p_zero, sampler, desc)
+    return _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc)
+
+
+def shared_squared_norm_ratio(*, width, depth) -> SignalDistribution:
+    r"""Exact law of :math:`\|x^L\|^2/\|x^0\|^2` under :func:`initdyn.init.gaussian_submatrix` (no biases).
+
+    With :math:`W = \begin{pmatrix} W_0 & -W_0 \\ -W_0 & W_0\end{pmatrix}`, the
+    pre-activation is :math:`h = (z, -z)` with :math:`z = W_0(u - v)` for
+    :math:`x = (u, v)`, and :math:`\mathrm{relu}(z) - \mathrm{relu}(-z) = z`:
+    the network is the *linear* network :math:`z^l = W_0^l z^{l-1}` and
+    :math:`\|x^l\|^2 = \|z^l\|^2`.  For a mirrored input
+    :math:`x^0 = (\mathrm{relu}(z^0), \mathrm{relu}(-z^0))` (so that
+    :math:`\|x^0\| = \|u^0 - v^0\|`) and :math:`W_0` with i.i.d.
+    :math:`\mathcal N(0, 2/N)` entries, each layer multiplies the squared norm by
+    :math:`\chi^2_{N/2}/(N/2)`: no binomial factor, no atom at zero.  Burkholz &
+    Dubatovka 2019 (Gaussian submatrix initialisation).  (With a Haar-orthogonal :math:`W_0`,
+    :func:`initdyn.init.looks_linear`, the ratio is exactly 1.)
+    """
+    width = check_int(width, "width", minimum=2)
+    depth = check_int(depth, "depth", minimum=1)
+    if width % 2:
+        raise ValueError(f"width: the mirrored initialisation needs an even width, got {width}")
+    half = width // 2
+    mix = _Chi2Mixture([half], [1.0])
+
+    def sampler(gen, size):
+        g = 2.0 * gen.standard_gamma(0.5 * half, size=size + (depth,))
+        return np.exp(np.sum(np.log(g), axis=-1) + depth * math.log(1.0 / half))
+
+    return _product_distribution(mix, depth, depth * math.log(1.0 / half), 0.0, sampler,
+                                 f"gaussian_submatrix, width={width}, depth={depth}")
+
+
+# ---------------------------------------------------------------------------
+# The joint law of the output pre-activations: a Gaussian scale mixture
+# ---------------------------------------------------------------------------
+
+class OutputPreactivation:
+    r"""Exact law of the last pre-activations :math:`h^L \in \mathbb R^N`: a Gaussian scale mixture.
+
+    Given :math:`x^{L-1}`, the :math:`h^L_i` are i.i.d. :math:`\mathcal N(0, v_L)` with
+    :math:`v_L = \sigma_w^2 q_0 R_{L-1} + \sigma_b^2` and :math:`R_{L-1}` the
+    squared-length ratio after :math:`L - 1` layers (:func:`squared_norm_ratio`), so
+
+    .. math:: p(h^L) = \int \prod_{i=1}^N \mathcal N(h^L_i; 0, v)\, dP(v) .
+
+    The units are uncorrelated but not independent, and each is a scale
+    mixture of Gaussians: its variance :math:`\mathbb E[v_L]` is the
+    mean-field :math:`q^L` exactly, but its kurtosis is
+    :math:`3\,\mathbb E[v_L^2]/\mathbb E[v_L]^2 > 3` (for :math:`\sigma_b^2 = 0`:
+    :math:`3(1 + 5/N)^{L-1}`), where mean field predicts a Gaussian.  Without
+    biases, :math:`h^L = 0` exactly with probability ``p_zero`` (a dead layer
+    before the last), and the density of one unit diverges logarithmically at
+    0 (:math:`\mathbb E[R_{L-1}^{-1/2}] = \infty` because of the layers with a single
+    active unit), so ``pdf`` near 0 is only as fine as the grid.  Built by :func:`output_preactivation`; the mixture over
+    :math:`v` is integrated with the trapezoidal rule on the log scale of
+    :math:`R_{L-1}` (spectrally accurate: the density vanishes at both ends).
+    """
+
+    def __init__(self, *, v_nodes, v_weights, v_atom, p_atom, mean_v, mean_v2, width, sampler, description):
+        self.v_nodes, self.v_weights = v_nodes, v_weights
+        self._v_atom, self._p_atom = v_atom, p_atom
+        self._mean_v, self._mean_v2 = mean_v, mean_v2
+        self.width = width
+        self._sampler = sampler
+        self.description = description
+        self.p_zero = p_atom if v_atom == 0.0 else 0.0
+
+    def __repr__(self):
+        return f"OutputPreactivation({self.description})"
+
+    def pdf(self, h):
+        """Density of one unit :math:`h^L_i` (continuous part; integrates to ``1 - p_zero``)."""
+        h = check_finite_array(h, "h")
+        hh = h[..., None]
+        out = np.sum(self.v_weights * np.exp(-0.5 * hh**2 / self.v_nodes) / np.sqrt(2 * np.pi * self.v_nodes),
+                     axis=-1)
+        if self._v_atom > 0:
+            out = out + self._p_atom * np.exp(-0.5 * h**2 / self._v_atom) / math.sqrt(2 * np.pi * self._v_atom)
+        return out if out.ndim else float(out)
+
+    def cdf(self, h):
+        r""":math:`P(h^L_i \le h)`, including the atom at 0 when there is one."""
+        h = check_finite_array(h, "h")
+        out = np.sum(self.v_weights * special.ndtr(h[..., None] / np.sqrt(self.v_nodes)), axis=-1)
+        if self._v_atom > 0:
+            out = out + self._p_atom * special.ndtr(h / math.sqrt(self._v_atom))
+        else:
+            out = out + self._p_atom * (h >= 0)
+        return out if out.ndim else float(out)
+
+    def logpdf_joint(self, h):
+        """Log joint density of the whole output vector ``h`` (last axis of length ``width``); -inf at 0 atoms."""
+        h = check_finite_array(h, "h")
+        if h.shape[-1] != self.width:
+            raise ValueError(f"h: expected last dimension {self.width} (the width), got shape {h.shape}")
+        r2 = np.sum(h * h, axis=-1)[..., None]
+        n = self.width
+        with np.errstate(divide="ignore"):
+            logs = np.log(self.v_weights) - 0.5 * r2 / self.v_nodes - 0.5 * n * np.log(2 * np.pi * self.v_nodes)
+            if self._v_atom > 0:
+                extra = (math.log(self._p_atom) - 0.5 * r2 / self._v_atom
+                         - 0.5 * n * math.log(2 * np.pi * self._v_atom))
+                logs = np.concatenate([logs, extra], axis=-1)
+        out = special.logsumexp(logs, axis=-1)
+        return out if out.ndim else float(out)
+
+    def var(self):
+        r""":math:`\mathbb E[(h^L_i)^2] = \mathbb E[v_L]`, the mean-field :math:`q^L` (closed form)."""
+        return float(self._mean_v)
+
+    def kurtosis(self):
+        r""":math:`\mathbb E[h^4]/\mathbb E[h^2]^2 = 3\,\mathbb E[v_L^2]/\mathbb E[v_L]^2`, closed form (3 if Gaussian)."""
+        return float(3 * self._mean_v2 / self._mean_v**2)
+
+    def rvs(self, size=1, rng=None):
+        """Exact samples of output vectors, shape ``(*size, width)``."""
+        if isinstance(size, (int, np.integer)):
+            size = (check_int(size, "size", minimum=1),)
+        else:
+            size = tuple(check_int(s, "size", minimum=1) for s in size)
+        return self._sampler(as_rng(rng), size)
+
+
+def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_nodes=4001) -> OutputPreactivation:
+    r"""Exact joint law of the output pre-activations :math:`h^L` (see :class:`OutputPreactivation`).
+
+    Same parameters as :func:`squared_norm_ratio`; ``n_nodes`` is the number of
+    trapezoidal nodes on the log scale of :math:`R_{L-1}` (>= 101).
+    """
+    width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=101)
+    desc = f"width={width}, depth={depth}, sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g}, q0={q0:g}"
+    scale = sigma_w2 * q0  # v = scale * R_{L-1} + sigma_b2
+    if depth == 1:
+        v1 = scale + sigma_b2
+        nodes, weights, p_atom, m1, m2 = np.array([v1]), np.array([1.0]), 0.0, v1, v1 * v1
+        prev = None
+    else:
+        prev = squared_norm_ratio(width=width, depth=depth - 1, sigma_w2=sigma_w2, sigma_b2=sigma_b2, q0=q0)
+        t = np.linspace(prev.t_lo, prev.t_hi, n_nodes)
+        w = prev.pdf_log(t) * (t[1] - t[0])
+        keep = w > 0
+        nodes, weights = scale * np.exp(t[keep]) + sigma_b2, w[keep]
+        p_atom = prev.p_zero
+        r1, r2 = prev.mean(), prev.moment(2)
+        m1 = scale * r1 + sigma_b2
+        m2 = scale**2 * r2 + 2 * scale * sigma_b2 * r1 + sigma_b2**2
+    if p_atom == 0.0:
+        v_atom = 1.0  # unused
+    else:
+        v_atom = sigma_b2
+
+    def sampler(gen, size):
+        if prev is None:
+            v = np.full(size, scale + sigma_b2)
+        else:
+            v = scale * prev.rvs(size, rng=gen) + sigma_b2
+        return np.sqrt(v)[..., None] * gen.standard_normal(size + (width,))
+
+    return OutputPreactivation(v_nodes=nodes, v_weights=weights, v_atom=v_atom, p_atom=p_atom, mean_v=m1,
+                               mean_v2=m2, width=width, sampler=sampler, description=desc)
+
+
+# ---------------------------------------------------------------------------
+# Biases: the Markov recursion for v_l, integrated on a grid
+# ---------------------------------------------------------------------------
+
+def _v_moments(mix, width, depth, sigma_w2, sigma_b2, q0, order=8):
+    """Exact raw moments E[v_l^m], m = 0..order, l = 1..depth (rows), from the recursion."""
+    a, s = sigma_w2 / width, sigma_b2
+    g = np.exp([0.0] + [float(mix.log_mellin(j).real) for j in range(1, order + 1)])  # E[G^j]
+    mom = np.empty((depth, order + 1))
+    v1 = sigma_w2 * q0 + s
+    mom[0] = v1 ** np.arange(order + 1)
+    binom = special.comb(np.arange(order + 1)[:, None], np.arange(order + 1)[None, :])
+    for layer in range(1, depth):
+        for m in range(order + 1):
+            j = np.arange(m + 1)
+            mom[layer, m] = np.sum(binom[m, j] * s ** (m - j) * a ** j * g[j] * mom[layer - 1, j])
+    return mom, g
+
+
+def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
+    r"""R = v_L G_L / (N q0) with v_1 = sigma_w2 q0 + sigma_b2, v_{l+1} = sigma_b2 + (sigma_w2/N) G_l v_l."""
+    from scipy.interpolate import CubicSpline
+
+    a, s = sigma_w2 / width, sigma_b2
+    log_a, log_s, log_nq = math.log(a), math.log(s), math.log(width * q0)
+    v1 = sigma_w2 * q0 + s
+    p_die = 2.0 ** (-width)
+    g_lo, g_hi = _window(mix, 1)
+    mom, _ = _v_moments(mix, width, depth, sigma_w2, sigma_b2, q0)
+    m = np.arange(1, mom.shape[1])
+    # Markov bound P(v_l > x) <= E[v_l^m] / x^m at mass _TAIL, best m, worst layer
+    log_x = np.min((np.log(mom[:, 1:]) - math.log(_TAIL)) / m, axis=1)
+    # grid in u = log(v - s) for layers 2..L: trapezoidal rule, step a quarter of the kernel's width
+    u_lo = log_a + log_s + g_lo
+    u_hi = log_a + g_hi + float(np.max(log_x))
+    sd = math.sqrt(max(float(np.sum(mix.w * special.polygamma(1, mix.half)) / mix.mass), 1e-12))
+    needed = math.ceil((u_hi - u_lo) / (sd / 4)) if depth > 1 else 0
+    if needed > _MAX_GRID:
+        raise NotImplementedError(
+            f"sigma_b2 > 0 with width={width}: the integration grid would need {needed} points "
+            f"(> {_MAX_GRID}, a {_MAX_GRID}^2 kernel); use a smaller width or a larger sigma_b2"
+        )
+    # log-density and CDF of log G (continuous part) as cubic splines on a fine grid (smooth, analytic)
+    yy = np.linspace(g_lo, g_hi, 8193)
+    spline = CubicSpline(yy, mix.logpdf_log(yy))
+
+    cdf_spline = CubicSpline(yy, mix.cdf_log(yy))
+
+    def f_logg(y):
+        out = np.zeros(np.shape(y))
+        inside = (y > g_lo) & (y < g_hi)
+        out[inside] = np.exp(spline(y[inside]))
+        return out
+
+    def cdf_logg(y):
+        out = np.where(y >= g_hi, mix.mass, 0.0)
+        inside = (y > g_lo) & (y < g_hi)
+        out[inside] = cdf_spline(y[inside])
+        return out
+
+    t_lo_out = log_s + g_lo - log_nq
+    t_hi_out = float(np.max(log_x)) + g_hi - log_nq
+    if depth == 1:
+        def pdf_log(t):
+            return f_logg(t + log_nq - math.log(v1))
+
+        def cdf_log(t):
+            return cdf_logg(np.asarray(t) + log_nq - math.log(v1))
+        t_lo_out, t_hi_out = math.log(v1) + g_lo - log_nq, math.log(v1) + g_hi - log_nq
+    else:
+        n_grid = max(400, needed)
+        u = np.linspace(u_lo, u_hi, n_grid)
+        h = u[1] - u[0]
+        tau = np.logaddexp(log_s, u)  # log v
+        kernel = f_logg(u[:, None] - log_a - tau[None, :]) * h
+        atom_col = f_logg(u - log_a - log_s)
+        p = f_logg(u - log_a - math.log(v1))  # density of u_2
+        for _ in range(depth - 2):
+            p = kernel @ p + p_die * atom_col
+        weights = p * h
+
+        def pdf_log(t):
+            y = np.asarray(t)[..., None] + log_nq
+            return f_logg(y - tau).dot(weights) + p_die * f_logg(y[..., 0] - log_s)
+
+        def cdf_log(t):
+            y = np.asarray(t)[..., None] + log_nq
+            return cdf_logg(y - tau).dot(weights) + p_die * cdf_logg(y[..., 0] - log_s)
+
+    def moment(n):
+        if n not in (1.0, 2.0):
+            raise ValueError(f"n: with sigma_b2 > 0 only the moments n = 1, 2 are available, got {n}")
+        n = int(n)
+        return mom[-1, n] * float(np.exp(mix.log_mellin(n).real)) / (width * q0) ** n
+
+    def sampler(gen, size):
+        v = np.full(size, v1)
+        for layer in range(depth):
+            y = v * mix.sample(gen, size, width)
+            v = a * y + s
+        return y / (width * q0)
+
+    return SignalDistribution(p_zero=p_die, t_lo=t_lo_out, t_hi=t_hi_out, pdf_log=pdf_log, cdf_log=cdf_log,
+                              moment=moment, sampler=sampler, description=desc)
+
+
+# ---------------------------------------------------------------------------
+# Simulation with the library's networks, and Jacobians
+# ---------------------------------------------------------------------------
+
+def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer):
+    """Inputs x (n, N) and last pre-activations h^L (n, N) of n independent library networks."""
+    width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
+    n_networks = check_int(n_networks, "n_networks", minimum=1)
+    if initializer is not None and not callable(initializer):
+        raise TypeError(f"initializer: expected a callable f(shape, *, gain, rng), got {initializer!r}")
+    if initializer is not None and width % 2:
+        raise ValueError(f"width: mirrored inputs (with an initializer) need an even width, got {width}")
+    gen = as_rng(rng)
+    xs = np.empty((n_networks, width))
+    hs = np.empty((n_networks, width))
+    for i in range(n_networks):
+        if initializer is None:
+            net = random_network(width=width, depth=depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2, rng=gen)
+            x = gen.standard_normal(width)
+        else:
+            W = np.stack([initializer((width, width), rng=gen) for _ in range(depth)])
+            b = gen.standard_normal((depth, width)) * math.sqrt(sigma_b2)
+            net = RandomNetwork(W, b)
+            z = gen.standard_normal(width // 2)
+            x = np.concatenate([np.maximum(z, 0), np.maximum(-z, 0)])
+        x *= math.sqrt(q0 * width) / np.linalg.norm(x)
+        xs[i] = x
+        hs[i] = forward(net, x, activation="relu")[-1]
+    return xs, hs
+
+
+def simulate_squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_networks, rng=None,
+                                initializer=None):
+    r"""Monte Carlo of :math:`\|x^L\|^2/\|x^0\|^2` over independent networks of :mod:`initdyn.network`.
+
+    Each sample draws one network with :func:`initdyn.network.random_network`
+    and pushes one input of squared length :math:`N q_0` through
+    :func:`initdyn.network.forward` (ReLU); the signal is ``relu(h[L])``, the
+    same convention as :func:`squared_norm_ratio`.  With ``initializer``
+    (e.g. :func:`initdyn.init.gaussian_submatrix`) the weights of every layer
+    are ``initializer((width, width), rng=...)`` instead of the i.i.d. Gaussian
+    law with variance ``sigma_w2/width`` (``sigma_w2`` is then ignored), and
+    the input is mirrored, :math:`x^0 = (\mathrm{relu}(z), \mathrm{relu}(-z))`.
+    The input direction is random; for Gaussian weights the law of the ratio
+    does not depend on it (rotation invariance).
+    """
+    xs, hs = _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer)
+    return np.sum(np.maximum(hs, 0.0) ** 2, axis=1) / np.sum(xs * xs, axis=1)
+
+
+def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_networks, rng=None):
+    """Last pre-activations :math:`h^L` (shape ``(n_networks, width)``) of independent library networks.
+
+    The same draws as :func:`simulate_squared_norm_ratio` (one network and one
+    input of squared length :math:`N q_0` per row); rows are independent, the
+    units within a row are not.
+    """
+    return _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, None)[1]
+
+
+def input_output_jacobian(net, x) -> np.ndarray:
+    r"""Jacobian :math:`J = \partial x^L/\partial x^0 = D^L W^L \cdots D^1 W^1` of a ReLU network at ``x``.
+
+    :math:`D^l = \mathrm{diag}(1[h^l > 0])` and :math:`h^l` from
+    :func:`initdyn.network.forward`; ``x`` is one input of shape ``(width,)``.
+    """
+    if not isinstance(net, RandomNetwork):
+        raise TypeError(f"net: expected a RandomNetwork, got {type(net).__name__}")
+    x = check_finite_array(x, "x", ndim=1)
+    h = forward(net, x, activation="relu")
+    J = np.eye(net.width)
+    for layer in range(net.depth):
+        J = (h[layer + 1] > 0)[:, None] * (net.W[layer] @ J)
+    return J
+
+
+def jacobian_singular_values(net, x) -> np.ndarray:
+    """Singular values (descending) of :func:`input_output_jacobian` (LAPACK SVD, no vectors)."""
+    return np.linalg.svd(input_output_jacobian(net, x), compute_uv=False)

@@ -1,0 +1,466 @@
+r"""Mean-field signal propagation in deep random networks.
+
+A fully connected network with :math:`W^l_{ij} \sim \mathcal N(0, \sigma_w^2/N)`,
+:math:`b^l_i \sim \mathcal N(0, \sigma_b^2)` and pre-activations
+:math:`h^l = W^l \phi(h^{l-1}) + b^l` has, as :math:`N \to \infty`,
+layer-wise statistics that follow deterministic maps (Poole et al. 2016,
+"Exponential expressivity in deep neural networks through transient chaos",
+eqs. 3-5; Schoenholz et al. 2017, "Deep information propagation", eqs. 2-9):
+
+.. math::
+
+   q^l = \sigma_w^2\,\mathbb E_z[\phi(\sqrt{q^{l-1}}\,z)^2] + \sigma_b^2, \qquad
+   c^l = \frac{\sigma_w^2\,\mathbb E[\phi(u_1)\phi(u_2)] + \sigma_b^2}{q^*}, \qquad
+   \chi_1 = \sigma_w^2\,\mathbb E_z[\phi'(\sqrt{q^*}\,z)^2],
+
+with depth scales :math:`\xi_q^{-1} = -\log(\sigma_w^2\,\partial_q\mathbb E[\phi^2]|_{q^*})`
+and :math:`\xi_c^{-1} = -\log(\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]|_{c^*})`.
+Every function takes the keywords ``sigma_w2``, ``sigma_b2`` and
+``activation`` (a name or an :class:`~initdyn.activations.Activation`), and
+broadcasts over array-valued ``sigma_w2``/``sigma_b2``.
+
+Gaussian expectations use the activation's closed forms where they exist and
+otherwise kink-aware composite Gauss-Legendre quadrature (``initdyn._gauss``),
+accurate to about 1e-12.  Defined in chapter 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _gauss
+from ._validate import check_int, check_positive, check_probability, check_variance
+from .activations import Activation, get_activation
+
+__all__ = [
+    "ConvergenceError",
+    "gauss_phi2",
+    "gauss_phi2_dq",
+    "gauss_dphi2",
+    "gauss_phiphi",
+    "gauss_dphidphi",
+    "q_map",
+    "q_star",
+    "c_map",
+    "c_star",
+    "chi1",
+    "critical_sigma_w2",
+    "depth_scales",
+    "q_trajectory",
+    "c_trajectory",
+]
+
+
+class ConvergenceError(RuntimeError):
+    """A fixed-point iteration or root search did not converge; the message says where."""
+
+
+# ---------------------------------------------------------------------------
+# Gaussian expectations
+# ---------------------------------------------------------------------------
+
+def _q_array(q, name="q"):
+    q = check_variance(q, name)
+    return np.asarray(q, dtype=float)
+
+
+def _split_1d(act: Activation, q):
+    feats = np.asarray(act.features, dtype=float)
+    sq = np.sqrt(q)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        split = np.where(sq > 0, feats / np.where(sq > 0, sq, 1.0), np.sign(feats) * _gauss.Z_MAX)
+    return np.broadcast_to(split, q.shape + feats.shape)
+
+
+def gauss_phi2(activation, q):
+    r""":math:`\mathbb E_z[\phi(\sqrt q\,z)^2]`, :math:`z \sim \mathcal N(0,1)` (broadcasts over ``q``)."""
+    act, q = get_activation(activation), _q_array(q)
+    if act.e_phi2 is not None:
+        return np.asarray(act.e_phi2(q), dtype=float)
+    sq = np.sqrt(q)[..., None]
+    return _gauss.expect(lambda z: act.phi(sq * z) ** 2, _split_1d(act, q))
+
+
+def gauss_phi2_dq(activation, q):
+    r""":math:`\partial_q \mathbb E_z[\phi(\sqrt q\,z)^2] = \mathbb E_z[z\,\phi(\sqrt q z)\phi'(\sqrt q z)]/\sqrt q`.
+
+    Equivalently :math:`\mathbb E[\phi'^2] + \mathbb E[\phi\phi'']` (Gaussian
+    integration by parts), the quantity in Schoenholz et al. 2017, eq. 5;
+    this form needs no second derivative, so kinks cause no delta terms.
+    """
+    act, q = get_activation(activation), _q_array(q)
+    if act.e_phi2_dq is not None:
+        return np.asarray(act.e_phi2_dq(q), dtype=float)
+    sq = np.sqrt(q)[..., None]
+    pos = _gauss.expect(lambda z: z * act.phi(sq * z) * act.dphi(sq * z), _split_1d(act, q))
+    at_zero = np.asarray(act.dphi(np.zeros(1)))[0] ** 2  # limit q -> 0 for smooth phi with phi(0)=0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q > 0, pos / np.where(q > 0, np.sqrt(q), 1.0), at_zero)
+
+
+def gauss_dphi2(activation, q):
+    r""":math:`\mathbb E_z[\phi'(\sqrt q\,z)^2]` (broadcasts over ``q``)."""
+    act, q = get_activation(activation), _q_array(q)
+    if act.e_dphi2 is not None:
+        return np.asarray(act.e_dphi2(q), dtype=float)
+    sq = np.sqrt(q)[..., None]
+    return _gauss.expect(lambda z: act.dphi(sq * z) ** 2, _split_1d(act, q))
+
+
+def _bivariate(f, g, feats_f, feats_g, q1, q2, c):
+    """E[f(u1) g(u2)] for one (q1, q2, c) by nested kink-aware quadrature."""
+    sq1, sq2 = np.sqrt(q1), np.sqrt(q2)
+    s = np.sqrt(max(1.0 - c * c, 0.0))
+    ff = np.asarray(feats_f, dtype=float)
+    fg = np.asarray(feats_g, dtype=float)
+    big = _gauss.Z_MAX
+    outer_split = list(ff / sq1 if sq1 > 0 else np.sign(ff) * big)
+    if sq2 * abs(c) > 0:
+        outer_split += list(fg / (sq2 * c))
+    outer_split = np.unique(np.round(outer_split, 14)) if outer_split else np.zeros(0)
+    z1, w1 = _gauss.nodes(outer_split)
+    if s == 0.0:
+        return float(np.sum(w1 * f(sq1 * z1) * g(sq2 * c * z1)))
+    if sq2 > 0 and fg.size:
+        inner_split = (fg[None, :] / sq2 - c * z1[:, None]) / s
+    else:
+        inner_split = np.zeros((z1.size, 0))
+    z2, w2 = _gauss.nodes(inner_split)
+    inner = np.sum(w2 * g(sq2 * (c * z1[:, None] + s * z2)), axis=-1)
+    return float(np.sum(w1 * f(sq1 * z1) * inner))
+
+
+def _bivariate_args(q1, q2, c):
+    q1 = _q_array(q1, "q1")
+    q2 = _q_array(q2, "q2")
+    c = np.asarray(check_probability((np.asarray(c, dtype=float) + 1) / 2, "c") * 2 - 1)
+    return np.broadcast_arrays(q1, q2, c)
+
+
+def gauss_phiphi(activation, q1, q2, c):
+    r""":math:`\mathbb E[\phi(u_1)\phi(u_2)]` for centred Gaussians with variances q1, q2 and correlation c."""
+    act = get_activation(activation)
+    q1, q2, c = _bivariate_args(q1, q2, c)
+    if act.e_phiphi is not None:
+        return np.asarray(act.e_phiphi(q1, q2, c), dtype=float)
+    out = np.empty(q1.shape)
+    for idx in np.ndindex(q1.shape):
+        out[idx] = _bivariate(act.phi, act.phi, act.features, act.features, q1[idx], q2[idx], c[idx])
+    return out
+
+
+def gauss_dphidphi(activation, q1, q2, c):
+    r""":math:`\mathbb E[\phi'(u_1)\phi'(u_2)]`; times :math:`\sigma_w^2` it is the slope of the c-map."""
+    act = get_activation(activation)
+    q1, q2, c = _bivariate_args(q1, q2, c)
+    if act.e_dphidphi is not None:
+        return np.asarray(act.e_dphidphi(q1, q2, c), dtype=float)
+    out = np.empty(q1.shape)
+    for idx in np.ndindex(q1.shape):
+        out[idx] = _bivariate(act.dphi, act.dphi, act.features, act.features, q1[idx], q2[idx], c[idx])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Maps and fixed points
+# ---------------------------------------------------------------------------
+
+def _params(sigma_w2, sigma_b2, activation):
+    return (
+        check_variance(sigma_w2, "sigma_w2"),
+        check_variance(sigma_b2, "sigma_b2"),
+        get_activation(activation),
+    )
+
+
+def _scalar_loop(fn, *arrays):
+    """Apply a scalar function over broadcast arrays; returns a float for scalar input."""
+    arrs = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in arrays))
+    if arrs[0].ndim == 0:
+        return fn(*(float(a) for a in arrs))
+    out = np.empty(arrs[0].shape)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(*(float(a[idx]) for a in arrs))
+    return out
+
+
+def _as_output(x):
+    x = np.asarray(x, dtype=float)
+    return float(x) if x.ndim == 0 else x
+
+
+def q_map(q, *, sigma_w2, sigma_b2, activation):
+    r"""Length map :math:`q \mapsto \sigma_w^2\,\mathbb E_z[\phi(\sqrt q\,z)^2] + \sigma_b^2`.
+
+    Poole et al. 2016, eq. (3): the squared length per unit of the
+    pre-activations of the next layer.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    q = _q_array(q)
+    return _as_output(sigma_w2 * gauss_phi2(act, q) + sigma_b2)
+
+
+def q_trajectory(q0, depth, *, sigma_w2, sigma_b2, activation):
+    """The q-map iterated ``depth`` times from ``q0``: an array ``[q^0, q^1, ..., q^depth]``."""
+    depth = check_int(depth, "depth", minimum=0)
+    q = _q_array(q0, "q0")
+    out = [q]
+    for _ in range(depth):
+        q = np.asarray(q_map(q, sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=activation))
+        out.append(q)
+    return np.stack(out)
+
+
+def q_star(*, sigma_w2, sigma_b2, activation, q0: float = 1.0, tol: float = 1e-13, max_iter: int = 500):
+    r"""Fixed point :math:`q^*` of the length map reached from ``q0`` (Poole et al. 2016, Sec. 2).
+
+    Safeguarded Newton iteration on :math:`q_\mathrm{map}(q) - q`, falling back
+    on plain iteration of the map when a Newton step would not reduce the
+    residual, so the result is the stable fixed point that iterating the
+    map from ``q0`` reaches.  Homogeneous activations (linear, ReLU) use
+    the closed form :math:`q^* = \sigma_b^2/(1 - \sigma_w^2 k)` with
+    :math:`k = \mathbb E[\phi(z)^2]`; at :math:`\sigma_w^2 k = 1`,
+    :math:`\sigma_b^2 = 0` every q is fixed and ``q0`` is returned.
+
+    Raises
+    ------
+    ConvergenceError
+        When the map has no finite stable fixed point (e.g. ReLU with
+        :math:`\sigma_w^2 \ge 2` and :math:`\sigma_b^2 > 0`), or the iteration
+        has not converged after ``max_iter`` steps.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    q0 = check_variance(q0, "q0")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+
+    def solve(sw2, sb2):
+        if act.homogeneous and act.e_phi2 is not None:
+            slope = sw2 * float(act.e_phi2(1.0))
+            if slope < 1:
+                return sb2 / (1 - slope)
+            if slope == 1 and sb2 == 0:
+                return q0
+            raise ConvergenceError(
+                f"q_star: the {act.name} length map with sigma_w2={sw2:g}, sigma_b2={sb2:g} has "
+                f"slope {slope:g} >= 1 and no finite stable fixed point (q grows without bound)"
+            )
+        q = q0
+        for _ in range(max_iter):
+            qm = float(sw2 * gauss_phi2(act, q) + sb2)
+            resid = qm - q
+            if abs(resid) <= tol * (1 + q):
+                return qm
+            slope = float(sw2 * gauss_phi2_dq(act, q))
+            candidate = qm
+            if slope < 1 - 1e-12:
+                newton = q - resid / (slope - 1)
+                if newton >= 0:
+                    r_new = float(sw2 * gauss_phi2(act, newton) + sb2) - newton
+                    if abs(r_new) < abs(resid):
+                        candidate = newton
+            q = candidate
+        raise ConvergenceError(
+            f"q_star: no convergence after {max_iter} iterations for activation={act.name}, "
+            f"sigma_w2={sw2:g}, sigma_b2={sb2:g} (last q={q:.6g}, residual={resid:.2e})"
+        )
+
+    return _scalar_loop(solve, sigma_w2, sigma_b2)
+
+
+def chi1(*, sigma_w2, sigma_b2, activation, q=None):
+    r""":math:`\chi_1 = \sigma_w^2\,\mathbb E_z[\phi'(\sqrt{q^*}\,z)^2]`.
+
+    Poole et al. 2016, eq. (7); Schoenholz et al. 2017, eq. (6): the slope of
+    the correlation map at :math:`c = 1` and the mean squared singular value
+    of one layer's Jacobian.  :math:`\chi_1 < 1` is the ordered phase,
+    :math:`\chi_1 > 1` the chaotic one.  ``q`` defaults to :math:`q^*`; for
+    homogeneous activations (ReLU, linear) :math:`\chi_1` does not depend on
+    it, so it is defined even where :math:`q^*` is not.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    if q is None:
+        if act.homogeneous:
+            q = 1.0
+        else:
+            q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
+    q = _q_array(q)
+    return _as_output(sigma_w2 * gauss_dphi2(act, q))
+
+
+def c_map(c, *, sigma_w2, sigma_b2, activation, q=None):
+    r"""Correlation map :math:`c \mapsto (\sigma_w^2\,\mathbb E[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q`.
+
+    Poole et al. 2016, eq. (5), with both inputs at the length fixed point
+    (``q`` defaults to :math:`q^*`).  Broadcasts over ``c``.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    if q is None:
+        q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
+    q = check_positive(q, "q")
+    c = np.asarray(c, dtype=float)
+    return _as_output((sigma_w2 * gauss_phiphi(act, q, q, c) + sigma_b2) / q)
+
+
+def c_trajectory(c0, depth, *, sigma_w2, sigma_b2, activation, q=None):
+    """The c-map iterated ``depth`` times from ``c0`` (at ``q = q*``): ``[c^0, ..., c^depth]``."""
+    depth = check_int(depth, "depth", minimum=0)
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    if q is None:
+        q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
+    c = np.asarray(c0, dtype=float)
+    out = [c]
+    for _ in range(depth):
+        c = np.clip(np.asarray(c_map(c, sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act, q=q)), -1, 1)
+        out.append(c)
+    return np.stack(out)
+
+
+def c_star(*, sigma_w2, sigma_b2, activation, c0: float = 0.5, tol: float = 1e-12, max_iter: int = 500):
+    r"""Stable fixed point :math:`c^*` of the correlation map.
+
+    Where :math:`\chi_1 \le 1` the fixed point :math:`c = 1` is stable and
+    :math:`c^* = 1` (Poole et al. 2016, Sec. 3; exact to the letter for the
+    odd sigmoids and ReLU of this library).  Where :math:`\chi_1 > 1` it is
+    unstable and :math:`c^* < 1` is found from ``c0`` by safeguarded Newton
+    iteration, the slope being :math:`\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]`.
+
+    Raises
+    ------
+    ConvergenceError
+        If the iteration has not converged after ``max_iter`` steps.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+
+    def solve(sw2, sb2):
+        x1 = chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        if x1 <= 1 + 1e-12:
+            return 1.0
+        q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        c, last = float(c0), float("inf")
+        for _ in range(max_iter):
+            cm = float((sw2 * gauss_phiphi(act, q, q, c) + sb2) / q)
+            resid = cm - c
+            if abs(resid) <= tol:
+                return cm
+            step = min(max(cm, -1.0), 1.0)  # plain iteration of the map: always safe
+            if abs(resid) < last:  # Newton only while it keeps reducing the residual
+                slope = float(sw2 * gauss_dphidphi(act, q, q, c))
+                if slope < 1 - 1e-12:
+                    newton = c - resid / (slope - 1)
+                    if -1 <= newton < 1:
+                        step = newton
+            last = abs(resid)
+            c = step
+        raise ConvergenceError(
+            f"c_star: no convergence after {max_iter} iterations for activation={act.name}, "
+            f"sigma_w2={sw2:g}, sigma_b2={sb2:g} (last c={c:.6g}, residual={resid:.2e})"
+        )
+
+    return _scalar_loop(solve, sigma_w2, sigma_b2)
+
+
+def critical_sigma_w2(*, sigma_b2, activation, tol: float = 1e-13):
+    r"""The :math:`\sigma_w^2` at which :math:`\chi_1 = 1` for the given :math:`\sigma_b^2` (the critical line).
+
+    On the critical line both :math:`q^* = \sigma_w^2\mathbb E[\phi^2] + \sigma_b^2`
+    and :math:`\sigma_w^2\,\mathbb E[\phi'^2] = 1` hold, so it is parametrised
+    by :math:`q^*` in closed form:
+
+    .. math:: \sigma_w^2(q) = 1/\mathbb E[\phi'(\sqrt q z)^2], \qquad
+              \sigma_b^2(q) = q - \sigma_w^2(q)\,\mathbb E[\phi(\sqrt q z)^2].
+
+    The :math:`q` that gives the requested :math:`\sigma_b^2` is bracketed on a
+    logarithmic grid and refined by the Illinois method, all vectorised over
+    ``sigma_b2`` (Poole et al. 2016, Fig. 2; Schoenholz et al. 2017, Fig. 1).
+    For homogeneous activations :math:`\mathbb E[\phi'^2]` is constant and the
+    line is vertical (ReLU: 2, linear: 1).
+
+    Raises
+    ------
+    ConvergenceError
+        If the requested :math:`\sigma_b^2` is beyond the range the line reaches
+        for :math:`q^* \le 10^8`, or the refinement does not converge.
+    """
+    act = get_activation(activation)
+    sb2 = np.asarray(check_variance(sigma_b2, "sigma_b2"), dtype=float)
+    if act.homogeneous:
+        return _as_output(np.broadcast_to(1.0 / gauss_dphi2(act, 1.0), sb2.shape).copy())
+
+    def branch(q):
+        sw2 = 1.0 / gauss_dphi2(act, q)
+        return sw2, q - sw2 * gauss_phi2(act, q)
+
+    flat = sb2.ravel()
+    # Below q = 1e-4 sigma_b2(q) = O(q^2) is lost to cancellation; q = 0 (sigma_b2 = 0) closes the bracket.
+    grid = np.concatenate([[0.0], np.logspace(-4, 8, 241)])
+    _, sb_grid = branch(grid)
+    if np.any(np.diff(sb_grid) < -1e-12 * (1 + np.abs(sb_grid[1:]))):
+        raise ConvergenceError(
+            f"critical_sigma_w2: sigma_b2(q*) is not increasing along the critical line of {act.name}; "
+            "this parametrisation does not apply"
+        )
+    if np.any(flat > sb_grid[-1]):
+        raise ConvergenceError(
+            f"critical_sigma_w2: sigma_b2 > {sb_grid[-1]:.3g} is beyond q* = 1e8 on the critical line of {act.name}"
+        )
+    k = np.clip(np.searchsorted(sb_grid, flat, side="left"), 1, grid.size - 1)
+    lo, hi = grid[k - 1], grid[k]
+    f_lo, f_hi = sb_grid[k - 1] - flat, sb_grid[k] - flat
+    exact = f_lo == 0
+    side = np.zeros(flat.shape, dtype=int)
+    q = lo.copy()
+    for _ in range(100):
+        q = np.where(f_hi != f_lo, (lo * f_hi - hi * f_lo) / np.where(f_hi != f_lo, f_hi - f_lo, 1.0), lo)
+        q = np.clip(q, lo, hi)
+        _, f = branch(q)
+        f = f - flat
+        done = (np.abs(f) <= tol * (1 + flat)) | exact | (hi - lo <= 1e-15 * (1 + hi))
+        if np.all(done):
+            break
+        left = np.sign(f) == np.sign(f_lo)
+        # Illinois: halve the retained end's value when the same end is kept twice.
+        f_hi = np.where(left & (side == 1), f_hi / 2, f_hi)
+        f_lo = np.where(~left & (side == -1), f_lo / 2, f_lo)
+        lo, f_lo = np.where(left, q, lo), np.where(left, f, f_lo)
+        hi, f_hi = np.where(left, hi, q), np.where(left, f_hi, f)
+        side = np.where(left, 1, -1)
+    else:
+        raise ConvergenceError("critical_sigma_w2: the root refinement did not converge in 100 steps")
+    q = np.where(exact, lo, q)
+    sw2, _ = branch(q)
+    return _as_output(sw2.reshape(sb2.shape))
+
+
+def depth_scales(*, sigma_w2, sigma_b2, activation):
+    r"""Depth scales :math:`(\xi_q, \xi_c)` over which lengths and correlations approach their fixed points.
+
+    Schoenholz et al. 2017, eqs. (5) and (9):
+
+    .. math::
+       \xi_q^{-1} = -\log\big(\sigma_w^2\,\partial_q\mathbb E[\phi(\sqrt q z)^2]\big|_{q^*}\big),
+       \qquad
+       \xi_c^{-1} = -\log\big(\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]\big|_{c^*}\big).
+
+    In the ordered phase :math:`c^* = 1` and :math:`\xi_c = -1/\log\chi_1`, which
+    diverges on the critical line :math:`\chi_1 = 1`.  A slope of 1 or more
+    (a marginal or unstable fixed point) gives ``inf``.
+    """
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+
+    def scale(slope):
+        return float("inf") if slope >= 1 else (-1.0 / np.log(slope) if slope > 0 else 0.0)
+
+    def solve_q(sw2, sb2):
+        if act.homogeneous:
+            return scale(sw2 * float(gauss_phi2_dq(act, 1.0)))
+        q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        return scale(sw2 * float(gauss_phi2_dq(act, q)))
+
+    def solve_c(sw2, sb2):
+        if act.homogeneous:
+            return scale(chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act))
+        q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        cs = c_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        return scale(sw2 * float(gauss_dphidphi(act, q, q, cs)))
+
+    return _scalar_loop(solve_q, sigma_w2, sigma_b2), _scalar_loop(solve_c, sigma_w2, sigma_b2)

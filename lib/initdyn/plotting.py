@@ -1,0 +1,93 @@
+"""Figure style and helpers shared by the chapters (needs matplotlib and seaborn).
+
+Every chapter calls :func:`use_style` once and draws with the helpers here, so
+figures look alike and no plotting block is repeated across notebooks.  The
+convention: theory is a line, simulation is markers with error bars (or a
+band), axes are always labelled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["use_style", "subplots", "theory_vs_simulation", "histogram_vs_density", "label"]
+
+#: Colours for the curves of one figure, colour-blind safe (seaborn "colorblind").
+PALETTE = "colorblind"
+
+
+def use_style() -> None:
+    """Set the book's seaborn/matplotlib style (deterministic PNG output, fixed DPI)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    _inline_in_notebooks()
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 96,
+            "savefig.dpi": 96,
+            "figure.figsize": (6.4, 4.0),
+            "axes.titlesize": "medium",
+            "legend.fontsize": "small",
+            "legend.frameon": False,
+            "svg.hashsalt": "initdyn",
+        }
+    )
+
+
+def _inline_in_notebooks() -> None:
+    """Inside a Jupyter kernel, draw figures inline even when MPLBACKEND=Agg is set in the environment."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is not a dependency of the library
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
+
+
+def subplots(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.4, **kwargs):
+    """``plt.subplots`` with a panel size in inches and constrained layout; axes always an array."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows), layout="constrained", squeeze=False, **kwargs
+    )
+    return fig, axes.ravel()
+
+
+def label(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: bool = True):
+    """Label both axes (and optionally title, legend) of ``ax``."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    return ax
+
+
+def theory_vs_simulation(ax, x_theory, theory, x_sim, samples, *, label: str | None = None, color=None,
+                         axis: int = 0, marker: str = "o"):
+    """A theory line and simulation means with 95% error bars over ``axis`` of ``samples``.
+
+    ``samples`` holds independent repetitions along ``axis``; the error bar is
+    1.96 standard errors of their mean.
+    """
+    samples = np.asarray(samples, dtype=float)
+    mean = samples.mean(axis=axis)
+    n = samples.shape[axis]
+    err = 1.96 * samples.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else None
+    (line,) = ax.plot(x_theory, theory, color=color, label=f"{label} (theory)" if label else "theory")
+    ax.errorbar(x_sim, mean, yerr=err, fmt=marker, ms=4, color=line.get_color(), capsize=2,
+                label=f"{label} (simulation)" if label else "simulation")
+    return ax
+
+
+def histogram_vs_density(ax, samples, grid, density, *, bins=60, label: str | None = None, color=None):
+    """A normalised histogram of ``samples`` under a theoretical ``density`` on ``grid``."""
+    (line,) = ax.plot(grid, density, color=color, label=f"{label} (theory)" if label else "theory")
+    ax.hist(np.asarray(samples).ravel(), bins=bins, density=True, alpha=0.35, color=line.get_color(),
+            label=f"{label} (simulation)" if label else "simulation")
+    return ax
