@@ -7,13 +7,17 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.meanfield`: q/c maps, fixed points, chi_1, critical line, depth scales.
 - :mod:`initdyn.network`: random finite networks, forward and tangent propagation.
 - :mod:`initdyn.exact`: exact finite-width signal distributions of ReLU networks (chapter 3).
+- :mod:`initdyn.spectra`: singular-value spectra of input-output Jacobians, dynamical isometry (chapter 2).
+- :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
+- :mod:`initdyn.recurrence`: long linear recurrences, Glorot spectral radius, rescaled Glorot (chapter 4).
 - :mod:`initdyn.chaos`: periodic points, Li-Yorke chaos and Lyapunov exponents of random recurrent maps (chapter 5).
+- :mod:`initdyn.atlas`: every initializer on the diagnostics of chapters 1-5, residual stacks (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
 
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import activations, chaos, exact, init, meanfield, network
+from . import activations, atlas, chaos, exact, init, meanfield, network, recurrence, spectra, train
 
 __version__ = "0.1.0"
-__all__ = ["chaos", "exact", "activations", "init", "meanfield", "network", "__version__"]
+__all__ = ["atlas", "chaos", "exact", "activations", "init", "meanfield", "network", "recurrence", "spectra", "train", "__version__"]

@@ -41,6 +41,10 @@ __all__ = [
     "orthogonal",
     "gaussian_submatrix",
     "looks_linear",
+    "idinit",
+    "sparse_orthogonal",
+    "delta_orthogonal",
+    "rescaled_glorot",
     "INITIALIZERS",
 ]
 
@@ -209,6 +213,209 @@ def looks_linear(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     return _mirror(orthogonal((rows, cols), gain=gain, rng=rng))
 
 
+def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserving: bool = False,
+           epsilon: float = 1e-6, loosen: float = 0.0, patch_maintain: bool = True) -> np.ndarray:
+    r"""IDInit: the padded identity-like matrix (Pan et al., ICLR 2025, arXiv 2503.04626, Sec. 3).
+
+    Dense weights ``(D_out, D_in)``: :math:`W_{ij} = g\tau` iff
+    :math:`i \equiv j \pmod{\min(D_\mathrm{out}, D_\mathrm{in})}`, else 0.  For
+    :math:`D_\mathrm{out} > D_\mathrm{in}` this stacks identities, :math:`W = g\tau\,[I; I; \dots]`
+    (truncated), so every output unit copies an input coordinate and none is dead; for
+    :math:`D_\mathrm{out} < D_\mathrm{in}` it concatenates them, :math:`W = g\tau\,[I, I, \dots]`, so
+    every input coordinate reaches the output.  Zero-padding, ``np.eye(D_out, D_in)``, leaves
+    :math:`D_\mathrm{out} - D_\mathrm{in}` dead units or drops :math:`D_\mathrm{in} - D_\mathrm{out}`
+    inputs.  The pattern is deterministic (``rng`` is accepted for the common signature and unused).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_out, fan_in)`` or ``(out_channels, in_channels, *kernel)``.
+    gain : float
+        Multiplies every entry.
+    tau : float
+        The value :math:`\tau` of the identity-preserving form IDI\ :math:`_\tau` (default 1).
+    zero_preserving : bool
+        The form IDIZ\ :math:`_\varepsilon` for the *last* layer of a residual branch: the same pattern
+        with value :math:`\varepsilon` instead of :math:`\tau`, so the block starts as (almost) the
+        identity, :math:`x + \varepsilon\,(\cdots)`, while the branch's other weights still receive
+        gradients (an exactly zero last layer leaves them dead).
+    epsilon : float
+        :math:`\varepsilon > 0` of the zero-preserving form (the paper's default 1e-6).
+    loosen : float
+        :math:`\lambda \in [0, 1)`.  For :math:`D_\mathrm{out} > D_\mathrm{in}` the repeated rows of the
+        stacked identity are identical, and so are the units they feed; with :math:`\lambda > 0` row
+        :math:`i` of copy :math:`b \ge 1` (:math:`b = \lfloor i/D_\mathrm{in}\rfloor`) also gets
+        :math:`\lambda g\tau` at column :math:`(i + b) \bmod D_\mathrm{in}`, which makes all rows
+        distinct (for :math:`D_\mathrm{out} \le D_\mathrm{in}^2`).  Our deterministic reading of the
+        paper's loosened identity; 0 (default) is the plain pattern.
+    patch_maintain : bool
+        Convolutions only.  Copy 0 of the channel pattern sits at the centre tap (a Dirac kernel, the
+        identity map under 'same' padding); copy :math:`b \ge 1` sits at the :math:`b`-th tap in order
+        of distance from the centre (cyclically), so repeated output channels carry the other pixels of
+        each input channel's patch (with :math:`C_\mathrm{out} \ge C_\mathrm{in}\prod k` the layer keeps
+        the whole patch) instead of duplicating the centre.  ``False`` puts every copy at the centre.
+
+    Returns
+    -------
+    W : ndarray of ``shape``
+    """
+    from ._structured import identity_like
+
+    dims, gain = _prepare(shape, gain)
+    if not isinstance(zero_preserving, bool) or not isinstance(patch_maintain, bool):
+        raise TypeError("zero_preserving, patch_maintain: expected booleans")
+    if isinstance(tau, (bool, str, bytes)) or not isinstance(tau, (int, float, np.integer, np.floating)):
+        raise TypeError(f"tau: expected a real number, got {tau!r}")
+    tau = float(tau)
+    if not math.isfinite(tau) or tau == 0.0:
+        raise ValueError(f"tau: expected a finite non-zero number, got {tau}")
+    epsilon = check_positive(epsilon, "epsilon")
+    loosen = float(loosen)
+    if not 0.0 <= loosen < 1.0:
+        raise ValueError(f"loosen: expected a value in [0, 1), got {loosen}")
+    as_rng(rng)
+    value = gain * (epsilon if zero_preserving else tau)
+    return identity_like(dims, value, loosen=loosen, patch_maintain=patch_maintain)
+
+
+def _check_delta_shape(dims, name):
+    if len(dims) < 3:
+        raise ValueError(f"shape: {name} serves convolution kernels (out, in, *kernel), got {dims}; "
+                         "for dense weights use orthogonal or sparse_orthogonal")
+    if any(k % 2 == 0 for k in dims[2:]):
+        raise ValueError(f"shape: {name} puts the weight at the centre tap, which needs odd kernel sizes, got {dims[2:]}")
+    if dims[1] > dims[0]:
+        raise ValueError(f"shape: {name} needs in_channels <= out_channels to preserve norms, got {dims[1]} > {dims[0]}")
+
+
+def _delta(dims, centre):
+    from ._structured import kernel_order
+
+    W = np.zeros((dims[0], dims[1], math.prod(dims[2:])))
+    W[:, :, kernel_order(dims[2:])[0]] = centre
+    return W.reshape(dims)
+
+
+def delta_orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
+    r"""Delta-orthogonal convolution kernel (Xiao et al. 2018, "Dynamical isometry and a mean field theory
+    of CNNs", Algorithm 2).
+
+    ``shape = (C_out, C_in, *kernel)`` with odd kernel sizes and :math:`C_\mathrm{in} \le C_\mathrm{out}`:
+    every tap is zero except the centre, which is :math:`g H` with :math:`H` a Haar
+    :math:`C_\mathrm{out} \times C_\mathrm{in}` matrix with orthonormal columns (:func:`orthogonal`).
+    Under circular padding the kernel's transfer matrix is :math:`gH` at every spatial frequency, so the
+    convolution multiplies every input's norm by exactly :math:`g` (the convolutional analogue of
+    orthogonal weights; the condition for dynamical isometry of deep CNNs in that paper).
+    """
+    dims, gain = _prepare(shape, gain)
+    _check_delta_shape(dims, "delta_orthogonal")
+    return _delta(dims, orthogonal(dims[:2], gain=gain, rng=rng))
+
+
+def sparse_orthogonal(shape, *, gain: float = 1.0, rng=None, density: float = 0.125, return_info: bool = False):
+    r"""Exact orthogonal weights of a given density from random Givens rotations (EOI).
+
+    Nowak, Gniecki, Szatkowski & Tabor 2024, "Sparser, Better, Deeper, Stronger: Improving Static Sparse
+    Training with Exact Orthogonal Initialization" (arXiv 2406.01755), Sec. 4.  Start from the
+    identity-like :math:`I` of shape :math:`(n, m)`, :math:`n \le m`, and multiply by random Givens
+    rotations :math:`G(i, j, \theta)` (uniform pair, :math:`\theta \sim U[0, 2\pi)`) until the density
+    first reaches ``density``; keep that matrix or the previous one, whichever is closer (the rule of the
+    public code).  Every rotation is orthogonal, so :math:`WW^\top = g^2 I` (``fan_out <= fan_in``) or
+    :math:`W^\top W = g^2 I` holds to rounding error at *any* density, unlike pruning a dense
+    orthogonal matrix.  Disjoint rotations commute and are applied together, vectorized.
+
+    Convolution shapes ``(C_out, C_in, *kernel)`` give the delta-orthogonal kernel of
+    :func:`delta_orthogonal` with the sparse matrix at the centre tap; ``density`` is then that centre
+    matrix's density (the kernel's is ``density / prod(kernel)``).
+
+    Parameters
+    ----------
+    density : float
+        Target fraction of non-zero entries of the matrix, in :math:`[1/m, 1]` with
+        :math:`m = \max(\text{fan\_out}, \text{fan\_in})` (the identity-like start already has density
+        :math:`1/m`).  0.125 is the paper's 1000-layer MLP.
+    return_info : bool
+        Also return a :class:`~initdyn.atlas.GivensResult`: ``n_rotations``, the achieved
+        ``density`` (counted on the matrix), ``target`` and ``density_path`` (density after each rotation).
+
+    Returns
+    -------
+    W : ndarray of ``shape``, or ``(W, info)`` with ``return_info``
+    """
+    from ._structured import givens_orthogonal
+
+    dims, gain = _prepare(shape, gain)
+    if not isinstance(return_info, bool):
+        raise TypeError(f"return_info: expected a bool, got {return_info!r}")
+    if isinstance(density, bool) or not isinstance(density, (int, float, np.integer, np.floating)):
+        raise TypeError(f"density: expected a number in (0, 1], got {density!r}")
+    density = float(density)
+    if not (0.0 < density <= 1.0):
+        raise ValueError(f"density: expected a value in (0, 1], got {density}")
+    conv = len(dims) > 2
+    if conv:
+        _check_delta_shape(dims, "sparse_orthogonal")
+    rows, cols = dims[0], dims[1]
+    m = max(rows, cols)
+    if density < 1.0 / m * (1 - 1e-12):
+        raise ValueError(
+            f"density: the sparsest matrix this construction reaches for shape {dims[:2]} is the identity-like "
+            f"start, density 1/{m} = {1.0 / m:.4g}; got {density}"
+        )
+    Q, info = givens_orthogonal(rows, cols, density, as_rng(rng))
+    W = _delta(dims, gain * Q) if conv else gain * Q
+    return (W, info) if return_info else W
+
+
+def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | None = None) -> np.ndarray:
+    r"""Rescaled Glorot for square recurrent weights: :math:`A_{ij} \sim \mathcal N\bigl(0, g^2/(n\,r_n(x)^2)\bigr)`.
+
+    Bar, Seleznova, Alexander, Kutyniok & Giryes 2025, "Revisiting Glorot Initialization for
+    Long-Range Linear Recurrences" (chapter 4).  Glorot weights (variance :math:`1/n`) have a
+    spectral radius :math:`\rho \approx a_n + b_n\xi` with :math:`\xi` Gumbel (Rider 2003), above
+    one with high probability; dividing by the radius the law gives at the Gumbel quantile
+    :math:`x`,
+
+    .. math:: r_n(x) = 1 + \sqrt{\gamma_n/(4n)} + x/\sqrt{4n\gamma_n},\qquad
+              \gamma_n = \log\frac{n}{2\pi\log^2 n},
+
+    puts :math:`\rho` below one with probability :math:`\approx e^{-e^{-x}}` (times ``gain``).
+
+    Parameters
+    ----------
+    shape : (n, n)
+        A square recurrent weight.
+    gain : float > 0
+    rng : Generator, int seed or None
+    quantile : float or None
+        The standard-Gumbel quantile :math:`x`.  ``None`` means
+        :math:`\gamma_E + \pi/\sqrt 6 \approx 1.86` (Gumbel mean plus one standard deviation,
+        :math:`e^{-e^{-x}} \approx 0.856`), the value in the authors' public code.
+
+    Notes
+    -----
+    The formula is undefined for :math:`n < 164`, where :math:`\gamma_n \le 0`.  There
+    :math:`r_n(x)` is the exact finite-n quantile, at the same probability :math:`e^{-e^{-x}}`, of
+    the spectral radius of a complex Ginibre matrix (Kostlan 1992), the law whose Gumbel limit the
+    formula is: defined for every ``n``, never NaN.  See
+    :func:`initdyn.recurrence.rescaling_radius` (``method="exact"`` gives it at every ``n``).
+    Just above 164 the formula itself divides by :math:`\sqrt{\gamma_n} \to 0` (:math:`r = 2.2` at
+    ``n = 164``, 1.13 at 256 against an exact quantile of 1.06): it is kept there so that results
+    at the paper's widths are the paper's; chapter 4 measures what that costs.
+    """
+    from .recurrence import GUMBEL_MEAN_PLUS_STD, rescaling_radius
+
+    dims, gain = _prepare(shape, gain)
+    if len(dims) != 2 or dims[0] != dims[1]:
+        raise ValueError(f"shape: rescaled_glorot serves square recurrent weights (n, n), got {dims}")
+    n = dims[0]
+    if n < 2:
+        raise ValueError(f"shape: rescaled_glorot needs n >= 2, got {dims}")
+    x = GUMBEL_MEAN_PLUS_STD if quantile is None else quantile
+    r = rescaling_radius(n, x)
+    return as_rng(rng).normal(0.0, gain / (math.sqrt(n) * r), size=dims)
+
+
 #: Name -> initializer, for loops over schemes (chapter 6's atlas adds to it).
 INITIALIZERS = {
     "glorot_normal": glorot_normal,
@@ -219,4 +426,8 @@ INITIALIZERS = {
     "orthogonal": orthogonal,
     "gaussian_submatrix": gaussian_submatrix,
     "looks_linear": looks_linear,
+    "idinit": idinit,
+    "sparse_orthogonal": sparse_orthogonal,
+    "delta_orthogonal": delta_orthogonal,
+    "rescaled_glorot": rescaled_glorot,
 }

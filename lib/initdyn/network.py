@@ -35,6 +35,7 @@ __all__ = [
     "empirical_c",
     "empirical_slopes",
     "ensemble_statistic",
+    "network_from_initializer",
 ]
 
 WEIGHT_KINDS = ("gaussian", "orthogonal")
@@ -247,3 +248,33 @@ def ensemble_statistic(statistic, x, *, n_nets, width, depth, sigma_w2, sigma_b2
         out.append(np.asarray(statistic(n, forward(n, x, activation=act))))
         del n
     return np.stack(out)
+
+
+def network_from_initializer(init, *, width, depth, sigma_b2=0.0, gain=1.0, rng=None) -> RandomNetwork:
+    r"""A square network whose ``depth`` weight matrices are independent draws ``init((width, width), gain=gain, rng=...)``.
+
+    ``init`` is any initializer of :mod:`initdyn.init` (a callable ``f(shape, *, gain, rng)``, e.g.
+    :func:`initdyn.init.sparse_orthogonal` or a ``functools.partial`` fixing its extras) or its name in
+    :data:`initdyn.init.INITIALIZERS`; biases are :math:`\mathcal N(0, \sigma_b^2)`.  The weights set the
+    law, so there is no ``sigma_w2``: its mean-field value is ``width * mean(W**2)``.  Defined in chapter 6,
+    where it feeds the atlas of initializers.
+    """
+    from . import init as _init
+
+    if isinstance(init, str):
+        if init not in _init.INITIALIZERS:
+            raise ValueError(f"init: unknown initializer {init!r}; expected one of {sorted(_init.INITIALIZERS)}")
+        init = _init.INITIALIZERS[init]
+    if not callable(init):
+        raise TypeError(f"init: expected an initializer f(shape, *, gain, rng) or its name, got {init!r}")
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    if not isinstance(sigma_b2, float):
+        raise TypeError("sigma_b2: expected a scalar")
+    gen = as_rng(rng)
+    W = np.empty((depth, width, width))
+    for layer in range(depth):
+        W[layer] = init((width, width), gain=gain, rng=gen)
+    b = gen.standard_normal((depth, width)) * np.sqrt(sigma_b2)
+    return RandomNetwork(W, b)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["use_style", "subplots", "theory_vs_simulation", "histogram_vs_density", "label"]
+__all__ = ["use_style", "subplots", "theory_vs_simulation", "histogram_vs_density", "label", "log_histogram_vs_density"]
 
 #: Colours for the curves of one figure, colour-blind safe (seaborn "colorblind").
 PALETTE = "colorblind"
@@ -90,4 +90,35 @@ def histogram_vs_density(ax, samples, grid, density, *, bins=60, label: str | No
     (line,) = ax.plot(grid, density, color=color, label=f"{label} (theory)" if label else "theory")
     ax.hist(np.asarray(samples).ravel(), bins=bins, density=True, alpha=0.35, color=line.get_color(),
             label=f"{label} (simulation)" if label else "simulation")
+    return ax
+
+
+def log_histogram_vs_density(ax, samples, grid, density, *, atoms=(), floor=0.0, bins=50, label=None, color=None):
+    r"""Histogram of :math:`\log_{10}` of positive ``samples`` under the density of :math:`\log_{10}\lambda`.
+
+    For spectra spread over decades (chapter 2): the theory line is
+    :math:`\ln(10)\,\lambda\rho(\lambda)` against :math:`\log_{10}\lambda`; the histogram (a step
+    line) is normalised by the *total* number of samples, so both integrate to the mass of the
+    continuous part.  Samples at or below ``floor`` and samples within 1e-8 (relative) of an atom
+    location ``(loc, mass)`` in ``atoms`` are left out of the histogram; atoms at ``loc > 0`` are
+    drawn as dotted vertical lines.
+    """
+    samples = np.asarray(samples, dtype=float).ravel()
+    n = samples.size
+    keep = samples > floor
+    for loc, _ in atoms:
+        if loc > 0:
+            keep &= np.abs(samples - loc) > 1e-8 * loc
+    grid = np.asarray(grid, dtype=float)
+    (line,) = ax.plot(np.log10(grid), np.log(10) * grid * np.asarray(density), color=color,
+                      label=f"{label} (theory)" if label else "theory")
+    if np.any(keep):
+        logs = np.log10(samples[keep])
+        edges = np.histogram_bin_edges(logs, bins=bins)
+        width = np.diff(edges)[0] if edges.size > 1 and np.ptp(logs) > 0 else 1.0
+        ax.hist(logs, bins=edges, weights=np.full(logs.size, 1.0 / (n * width)), histtype="step",
+                color=line.get_color(), linestyle="--", label=f"{label} (simulation)" if label else "simulation")
+    for loc, _ in atoms:
+        if loc > 0:
+            ax.axvline(np.log10(loc), color=line.get_color(), linestyle=":")
     return ax

@@ -1,0 +1,367 @@
+r"""An atlas of initializers on the book's diagnostics, and the chapter-6 helpers behind it.
+
+Each diagnostic is one function that takes an initializer ``f(shape, *, gain, rng)`` and calls the
+single-purpose functions of the chapter that defines it; :func:`atlas_table` only loops over
+initializers and diagnostics, so every cell is computed once, live, by the function named in its
+column (and the tests compare cells against direct calls of those functions):
+
+=====================  ==========================================================  =========
+column                 computed by                                                 chapter
+=====================  ==========================================================  =========
+``sigma_w2``           :func:`effective_sigma_w2`, :func:`snap_sigma_w2`              1
+``chi1_tanh``          :func:`initdyn.meanfield.chi1` at that ``sigma_w2``          1
+``chi1_relu``          same, ReLU                                                   1
+``xi_c_relu``          :func:`initdyn.meanfield.depth_scales` (ReLU)                1
+``spread_tanh``        :func:`jacobian_spread` via                                  2
+                       :func:`initdyn.spectra.jacobian_singular_values_of`
+``spread_relu``        same, ReLU                                                   2
+``survival``           :func:`norm_survival` via                                    3
+                       :func:`initdyn.exact.simulate_squared_norm_ratio`
+``recurrence``         :func:`recurrence_growth` via                                4
+                       :func:`initdyn.recurrence.log_norm_trajectory`
+``period3``            :func:`period3_probability` via                              5
+                       :func:`initdyn.chaos.random_relu_map`
+=====================  ==========================================================  =========
+
+The mean-field columns assume i.i.d. (or Haar-orthogonal) weights; for the structured initializers
+(:data:`STRUCTURED`: IDInit, parameter sharing, sparse orthogonal) they are left undefined (NaN), and a
+diagnostic an initializer cannot serve (e.g. an odd fan for the mirrored schemes) is NaN too.
+
+Also here, for chapter 6: :func:`random_mask` (sparse baselines), :func:`expected_givens_density`
+(the exact mean density of :func:`initdyn.init.sparse_orthogonal` after ``t`` rotations) and
+:func:`residual_stack` (signal, Jacobian and first-layer gradients of a residual stack at initialization).  Defined in chapter 6.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import chaos, exact, init, meanfield, recurrence, spectra
+from ._structured import GivensResult, expected_givens_density
+from ._validate import as_rng, check_finite_array, check_int, check_probability, check_variance
+from .activations import get_activation
+from .network import network_from_initializer
+
+__all__ = [
+    "STRUCTURED",
+    "COLUMNS",
+    "default_initializers",
+    "random_mask",
+    "expected_givens_density",
+    "GivensResult",
+    "meanfield_applies",
+    "effective_sigma_w2",
+    "snap_sigma_w2",
+    "meanfield_cells",
+    "jacobian_spread",
+    "norm_survival",
+    "recurrence_growth",
+    "period3_probability",
+    "Atlas",
+    "atlas_table",
+    "format_atlas",
+    "ResidualSignal",
+    "residual_stack",
+]
+
+#: Initializers whose entries are neither i.i.d. nor Haar-orthogonal: no mean-field cells.
+STRUCTURED = (init.idinit, init.gaussian_submatrix, init.looks_linear, init.sparse_orthogonal,
+              init.delta_orthogonal)
+
+#: Column keys of :func:`atlas_table`, in order, with their printed headers.
+COLUMNS = {
+    "sigma_w2": "sigma_w2",
+    "chi1_tanh": "chi1 tanh",
+    "chi1_relu": "chi1 relu",
+    "xi_c_relu": "xi_c relu",
+    "spread_tanh": "spread tanh",
+    "spread_relu": "spread relu",
+    "survival": "median R",
+    "recurrence": "log10 growth",
+    "period3": "P(period 3)",
+}
+
+
+def default_initializers() -> dict[str, Callable]:
+    """The book's initializers, one row each (a new dict: add your own entries to it)."""
+    names = ["glorot_normal", "he_normal", "lecun_normal", "orthogonal", "gaussian_submatrix", "looks_linear",
+             "idinit", "sparse_orthogonal", "rescaled_glorot"]
+    return {name: init.INITIALIZERS[name] for name in names if name in init.INITIALIZERS}
+
+
+def _check_init(fn):
+    if not callable(fn):
+        raise TypeError(f"init: expected an initializer f(shape, *, gain, rng), got {fn!r}")
+    return fn
+
+
+def random_mask(base, *, density: float) -> Callable:
+    r"""The initializer ``base`` with a uniformly random mask of the given density, rescaled by :math:`1/\sqrt{d}`.
+
+    :math:`W = M \odot W_0/\sqrt d` with :math:`M_{ij} \sim \mathrm{Bernoulli}(d)` independent of
+    :math:`W_0 \sim` ``base``, so :math:`\mathbb E[W_{ij}^2]` is that of ``base`` (the same
+    :math:`\sigma_w^2`): the random-pruning baseline of sparse training (the "uniform" mask with scaled
+    initialization in Nowak et al. 2024, Sec. 5).  Returns ``f(shape, *, gain=1.0, rng=None)``.
+    """
+    _check_init(base)
+    d = check_probability(density, "density", open_low=True)
+    if not isinstance(d, float):
+        raise TypeError("density: expected a scalar")
+
+    def masked(shape, *, gain: float = 1.0, rng=None):
+        gen = as_rng(rng)
+        w = base(shape, gain=gain, rng=gen)
+        return np.where(gen.random(w.shape) < d, w / math.sqrt(d), 0.0)
+
+    masked.__name__ = f"random_mask({getattr(base, '__name__', 'init')}, density={d:g})"
+    masked.base, masked.density = base, d
+    return masked
+
+
+def meanfield_applies(fn) -> bool:
+    """False for the :data:`STRUCTURED` initializers (also inside ``functools.partial`` or :func:`random_mask`)."""
+    while True:
+        inner = getattr(fn, "func", None) or getattr(fn, "base", None)
+        if fn in STRUCTURED:
+            return False
+        if inner is None:
+            return True
+        fn = inner
+
+
+def effective_sigma_w2(fn, *, width: int = 100, n_draws: int = 10, rng=None) -> float:
+    r"""The mean-field weight variance :math:`\sigma_w^2 = n\,\overline{W_{ij}^2}` over ``n_draws`` ``(width, width)`` draws.
+
+    For i.i.d. Gaussian entries its relative standard error is :math:`\sqrt{2/(\text{n\_draws}\,n^2)}`
+    (0.45% for the defaults); :func:`atlas_table` rounds it with :func:`snap_sigma_w2`.
+    """
+    _check_init(fn)
+    width = check_int(width, "width", minimum=1)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    gen = as_rng(rng)
+    return float(np.mean([width * np.mean(w * w) for w in (fn((width, width), rng=gen) for _ in range(n_draws))]))
+
+
+def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
+    r"""Round a measured :math:`\sigma_w^2` to the digits its sampling error supports.
+
+    For i.i.d. Gaussian entries the relative standard error of :func:`effective_sigma_w2` is
+    :math:`s = \sqrt{2/(\text{n\_draws}\,n^2)}`.  The value is rounded to 2 significant digits when that
+    moves it by at most :math:`3s` (He weights measured at 1.993 are reported as 2, which is what puts
+    them on the critical line), and to 3 otherwise (an exact 1.44 stays 1.44).
+    """
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        return value
+    rel = 3 * math.sqrt(2.0 / (check_int(n_draws, "n_draws", minimum=1) * check_int(width, "width", minimum=1) ** 2))
+    two = float(f"{value:.2g}")
+    return two if abs(two - value) <= rel * value else float(f"{value:.3g}")
+
+
+def meanfield_cells(sigma_w2) -> dict[str, float]:
+    r"""Chapter 1 at :math:`\sigma_b^2 = 0`: :math:`\chi_1` for tanh and ReLU and the ReLU depth scale :math:`\xi_c`.
+
+    ``chi1`` and ``depth_scales`` of :mod:`initdyn.meanfield` (Poole et al. 2016, eq. 7; Schoenholz et
+    al. 2017, eq. 9); for ReLU :math:`\chi_1 = \sigma_w^2/2` and :math:`\xi_c = -1/\log\chi_1`
+    (``inf`` from :math:`\chi_1 = 1` on).
+    """
+    sw2 = check_variance(sigma_w2, "sigma_w2", positive=True)
+    return {
+        "chi1_tanh": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="tanh")),
+        "chi1_relu": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="relu")),
+        "xi_c_relu": float(meanfield.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation="relu")[1]),
+    }
+
+
+def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_nets: int = 3, rng=None) -> np.ndarray:
+    r"""Normalised variance of the squared singular values of the input-output Jacobian, per network.
+
+    For ``n_nets`` networks of :func:`initdyn.network.network_from_initializer` (no biases) and one
+    Gaussian input each with :math:`\|x\|^2 = N`, the squared singular values :math:`\lambda` of
+    :math:`J` (chapter 2, :func:`initdyn.spectra.jacobian_singular_values_of`) give
+    :math:`\mathrm{Var}(\lambda)/\mathbb E[\lambda]^2`: 0 for dynamical isometry, and
+    :math:`L(\mu_2/\mu_1^2 - 1 - s_1)` in the wide limit (Pennington et al. 2017, Sec. 2.5).
+    Scale-free, so it measures the *shape* of the spectrum, not its overall growth.
+    """
+    _check_init(fn)
+    act = get_activation(activation)
+    n_nets = check_int(n_nets, "n_nets", minimum=1)
+    gen = as_rng(rng)
+    out = np.empty(n_nets)
+    for k in range(n_nets):
+        net = network_from_initializer(fn, width=width, depth=depth, rng=gen)
+        x = gen.standard_normal(net.width)
+        x *= math.sqrt(net.width) / np.linalg.norm(x)
+        lam = spectra.jacobian_singular_values_of(net, x, activation=act) ** 2
+        mean = lam.mean()
+        out[k] = lam.var() / mean**2 if mean > 0 else np.inf
+    return out
+
+
+def norm_survival(fn, *, width: int = 100, depth: int = 100, n_networks: int = 10, rng=None) -> np.ndarray:
+    r"""Chapter 3's :math:`R = \|x^L\|^2/\|x^0\|^2` of ReLU networks with weights from ``fn`` (no biases).
+
+    :func:`initdyn.exact.simulate_squared_norm_ratio` with ``initializer=fn`` (mirrored inputs
+    :math:`x^0 = (\mathrm{relu}(z), \mathrm{relu}(-z))`, so ``width`` must be even); one sample per
+    network.  For He weights the exact law is :func:`initdyn.exact.squared_norm_ratio` with
+    ``sigma_w2=2``.
+    """
+    _check_init(fn)
+    return exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=1.0, n_networks=n_networks,
+                                             rng=rng, initializer=fn)
+
+
+def recurrence_growth(fn, *, n: int = 100, n_matrices: int = 20, steps: int | None = None, rng=None) -> np.ndarray:
+    r"""Chapter 4's hidden-state growth :math:`\log_{10}(\|h_t\|/\|h_0\|)` of :math:`h_t = A h_{t-1}`, :math:`A \sim` ``fn``.
+
+    One Gaussian :math:`h_0` per matrix, :math:`t = \lceil 4\sqrt n\rceil` steps unless ``steps`` is
+    given (the horizon at which Glorot recurrences explode, Bar et al. 2025), computed by
+    :func:`initdyn.recurrence.log_norm_trajectory` for a stack of ``n_matrices`` matrices.
+    """
+    _check_init(fn)
+    n = check_int(n, "n", minimum=2)
+    n_matrices = check_int(n_matrices, "n_matrices", minimum=1)
+    steps = math.ceil(4 * math.sqrt(n)) if steps is None else check_int(steps, "steps", minimum=1)
+    gen = as_rng(rng)
+    A = np.stack([fn((n, n), rng=gen) for _ in range(n_matrices)])
+    h0 = gen.standard_normal((n_matrices, 1, n))
+    traj = recurrence.log_norm_trajectory(A, h0, steps)[:, 0]
+    return (traj[:, -1] - traj[:, 0]) / math.log(10)
+
+
+def period3_probability(fn, *, width: int = 16, n_maps: int = 400, rng=None) -> tuple[int, int]:
+    r"""Chapter 5's count of width-``width`` random ReLU maps :math:`\mathbb R \to \mathbb R^n \to \mathbb R` with period 3.
+
+    :func:`initdyn.chaos.random_relu_map` with ``init=fn`` (weights *and* biases from ``fn``, as in
+    that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_maps)``; the Wilson
+    interval is :func:`initdyn.chaos.wilson_interval`.
+    """
+    _check_init(fn)
+    ens = chaos.random_relu_map(width=width, init=fn, size=n_maps, rng=rng)
+    return int(np.sum(ens.has_period3())), int(n_maps)
+
+
+class Atlas(NamedTuple):
+    """Rows (initializer names) and columns (:data:`COLUMNS` keys -> float arrays, NaN where undefined)."""
+
+    names: list
+    columns: dict
+    settings: dict
+
+
+def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int = 100, depth: int = 100,
+                n_nets: int = 3, n_networks: int = 10, n_matrices: int = 20, map_width: int = 16,
+                n_maps: int = 400) -> Atlas:
+    """Every diagnostic for every initializer of ``initializers`` (default :func:`default_initializers`).
+
+    Each cell is one call of the diagnostic function of its column with ``rng=seed`` (common random
+    numbers across rows, so the rows differ only by the initializer).  A diagnostic that raises
+    ``ValueError`` for an initializer (a shape it cannot serve) gives NaN; so do the mean-field columns
+    of :data:`STRUCTURED` initializers.  ``period3`` is the fraction ``k / n_maps``.
+    """
+    inits = default_initializers() if initializers is None else dict(initializers)
+    if not inits:
+        raise ValueError("initializers: expected a non-empty dict name -> initializer")
+    for fn in inits.values():
+        _check_init(fn)
+    seed = check_int(seed, "seed", minimum=0)
+    cols = {key: np.full(len(inits), np.nan) for key in COLUMNS}
+
+    def cell(f):
+        try:
+            return f()
+        except ValueError:
+            return np.nan
+
+    for r, fn in enumerate(inits.values()):
+        sw2 = cell(lambda: snap_sigma_w2(effective_sigma_w2(fn, width=width, rng=seed), width=width, n_draws=10))
+        cols["sigma_w2"][r] = sw2
+        if meanfield_applies(fn) and np.isfinite(sw2):
+            for key, val in meanfield_cells(sw2).items():
+                cols[key][r] = val
+        for act in ("tanh", "relu"):
+            cols[f"spread_{act}"][r] = cell(lambda: float(np.median(
+                jacobian_spread(fn, activation=act, width=width, depth=depth, n_nets=n_nets, rng=seed))))
+        cols["survival"][r] = cell(lambda: float(np.median(
+            norm_survival(fn, width=width, depth=depth, n_networks=n_networks, rng=seed))))
+        cols["recurrence"][r] = cell(lambda: float(np.median(
+            recurrence_growth(fn, n=width, n_matrices=n_matrices, rng=seed))))
+        cols["period3"][r] = cell(lambda: period3_probability(fn, width=map_width, n_maps=n_maps, rng=seed)[0] / n_maps)
+    settings = dict(seed=seed, width=width, depth=depth, n_nets=n_nets, n_networks=n_networks,
+                    n_matrices=n_matrices, map_width=map_width, n_maps=n_maps)
+    return Atlas(list(inits), cols, settings)
+
+
+def _fmt(x: float) -> str:
+    if np.isnan(x):
+        return "-"
+    if np.isinf(x):
+        return "inf"
+    if x == 0:
+        return "0"
+    return f"{x:.2g}" if abs(x) < 1e-3 or abs(x) >= 1e4 else f"{x:.3g}"
+
+
+def format_atlas(table: Atlas) -> str:
+    """The atlas as a fixed-width text table (3 significant digits; ``-`` where undefined; log-growths
+    below 1e-9 in absolute value, rounding error of norm-preserving maps, as 0)."""
+    if not isinstance(table, Atlas):
+        raise TypeError(f"table: expected an Atlas from atlas_table, got {type(table).__name__}")
+    head = ["initializer"] + list(COLUMNS.values())
+    # log-growths of norm-preserving maps are 0 up to rounding (~1e-16): print them as 0
+    clean = lambda k, x: 0.0 if k == "recurrence" and abs(x) < 1e-9 else x  # noqa: E731
+    rows = [[name] + [_fmt(clean(k, table.columns[k][r])) for k in COLUMNS] for r, name in enumerate(table.names)]
+    widths = [max(len(row[c]) for row in [head] + rows) for c in range(len(head))]
+    line = lambda row: "  ".join(s.ljust(w) if c == 0 else s.rjust(w) for c, (s, w) in enumerate(zip(row, widths)))  # noqa: E731
+    return "\n".join([line(head)] + [line(row) for row in rows])
+
+
+# ---------------------------------------------------------------------------
+# Residual stacks at initialization (section 1)
+# ---------------------------------------------------------------------------
+
+class ResidualSignal(NamedTuple):
+    """Norms :math:`\\|x_l\\|` (``depth + 1``), Jacobian singular values, first-layer gradient norms per block."""
+
+    norms: np.ndarray
+    singular_values: np.ndarray
+    grad_w1: np.ndarray
+
+
+def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
+    r"""Signal, Jacobian and gradients of the residual stack :math:`x_{l+1} = x_l + W_2^l\,\phi(W_1^l x_l)`.
+
+    ``W1`` has shape ``(depth, hidden, width)``, ``W2`` ``(depth, width, hidden)``; ``x`` one input.
+    The Jacobian :math:`\prod_l (I + W_2^l D_l W_1^l)`, :math:`D_l = \mathrm{diag}\,\phi'(W_1^l x_l)`,
+    is accumulated exactly (forward mode).  For the loss :math:`\ell = \tfrac12\|x_L\|^2` the gradient
+    with respect to :math:`W_1^l` is :math:`(D_l W_2^{l\top} g_{l+1})\,x_l^\top` with
+    :math:`g_L = x_L`, :math:`g_l = (I + W_2^l D_l W_1^l)^\top g_{l+1}`; its Frobenius norm
+    :math:`\|D_l W_2^{l\top} g_{l+1}\|\,\|x_l\|` vanishes identically when :math:`W_2^l = 0`
+    (dead first layers, the problem IDInit's :math:`\varepsilon` avoids).
+    """
+    act = get_activation(activation)
+    W1 = check_finite_array(W1, "W1", ndim=3)
+    W2 = check_finite_array(W2, "W2", ndim=3)
+    x = check_finite_array(x, "x", ndim=1)
+    depth, hidden, width = W1.shape
+    if W2.shape != (depth, width, hidden) or x.shape != (width,):
+        raise ValueError(f"W1, W2, x: expected shapes (L, H, N), (L, N, H), (N,), got {W1.shape}, {W2.shape}, {x.shape}")
+    xs = np.empty((depth + 1, width))
+    ds = np.empty((depth, hidden))
+    xs[0] = x
+    J = np.eye(width)
+    for l in range(depth):
+        h = W1[l] @ xs[l]
+        ds[l] = act.dphi(h)
+        xs[l + 1] = xs[l] + W2[l] @ act.phi(h)
+        J = J + W2[l] @ (ds[l][:, None] * (W1[l] @ J))
+    g = xs[-1].copy()
+    grad = np.empty(depth)
+    for l in range(depth - 1, -1, -1):
+        u = ds[l] * (W2[l].T @ g)
+        grad[l] = np.linalg.norm(u) * np.linalg.norm(xs[l])
+        g = g + W1[l].T @ u
+    return ResidualSignal(np.linalg.norm(xs, axis=1), np.linalg.svd(J, compute_uv=False), grad)

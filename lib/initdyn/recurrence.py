@@ -1,0 +1,665 @@
+r"""Long linear recurrences :math:`h_t = A h_{t-1}` under Glorot initialization (chapter 4).
+
+Bar, Seleznova, Alexander, Kutyniok & Giryes 2025, "Revisiting Glorot Initialization for
+Long-Range Linear Recurrences" (arXiv 2505.19827): with Glorot weights
+(:math:`A_{ij} \sim \mathcal N(0, 1/n)`) the bulk of the spectrum fills the unit disk
+(circular law), but the spectral radius :math:`\rho(A)` of a finite matrix sits *above* one by
+:math:`O(\sqrt{\log n / n})`, so that the hidden state explodes once :math:`t = O(\sqrt n)`.
+
+This module provides
+
+* trajectories: :func:`log_norm_trajectory` (:math:`\log\|h_t\|` for :math:`t = 0..T`, renormalised
+  at every step so nothing overflows or underflows at any length, batched over initial states and
+  over a stack of matrices; linear, ReLU or tanh), :func:`glorot_log_norms` (ensembles of Glorot
+  recurrences, drawn in chunks), :func:`diagonal_log_norm_trajectory` and :func:`glorot_eigenvalues`
+  (the diagonal, LRU-style variant);
+* the edge law: :func:`ginibre_gamma`, :func:`gumbel_edge`, :func:`gumbel_cdf` (Rider 2003; Rider &
+  Sinclair 2014 for real matrices), :func:`complex_ginibre_radius_cdf` and
+  :func:`complex_ginibre_radii` (Kostlan 1992: exact at every ``n``), :func:`spectral_radius`,
+  :func:`glorot_radii`, :func:`ks_distance`, :func:`dkw_bound`;
+* the rescaling: :func:`rescaling_radius` (the paper's Gumbel quantile, or the exact finite-n one),
+  :func:`memory_horizon` (its price);
+* exact finite-n moments :math:`\mathbb E\|A^t h\|^2` for :math:`t \le 6` (:func:`glorot_norm_moment`)
+  and the one-mode saturation level of a tanh recurrence (:func:`tanh_saturation`).
+
+The initializer itself is :func:`initdyn.init.rescaled_glorot`.
+
+Defined in chapter 4.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+from ._validate import as_rng, check_finite_array, check_int
+from .activations import get_activation
+
+__all__ = [
+    "log_norm_trajectory",
+    "ginibre_gamma",
+    "gumbel_edge",
+    "GUMBEL_MEAN_PLUS_STD",
+    "MIN_WIDTH_GUMBEL",
+    "complex_ginibre_radius_cdf",
+    "complex_ginibre_radii",
+    "rescaling_radius",
+    "spectral_radius",
+    "glorot_radii",
+    "glorot_log_norms",
+    "glorot_norm_moment",
+    "gumbel_cdf",
+    "ks_distance",
+    "dkw_bound",
+    "memory_horizon",
+    "tanh_saturation",
+    "glorot_eigenvalues",
+    "diagonal_log_norm_trajectory",
+]
+
+#: Mean plus one standard deviation of the standard Gumbel law, :math:`\gamma_E + \pi/\sqrt 6
+#: \approx 1.86`: the quantile the authors' public code uses in its rescaled Glorot.
+GUMBEL_MEAN_PLUS_STD = float(np.euler_gamma + math.pi / math.sqrt(6.0))
+
+#: Smallest width with :math:`\gamma_n > 0` (Rider's centring is undefined below it).
+MIN_WIDTH_GUMBEL = 164
+
+
+def ginibre_gamma(n):
+    r"""Return Rider's :math:`\gamma_n = \log\bigl(n / (2\pi \log^2 n)\bigr)` (float or array).
+
+    Rider 2003, "A limit theorem at the edge of a non-Hermitian random matrix ensemble", Theorem 1;
+    the same constant centres the real Ginibre law (Rider & Sinclair 2014).  It is positive only
+    for :math:`n \ge 164` (:data:`MIN_WIDTH_GUMBEL`); for smaller ``n`` the value returned is
+    <= 0 and the Gumbel law is undefined.
+    """
+    arr = np.asarray(n)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"n: expected an integer width or array of integers, got {n!r}")
+    if np.any(arr < 2):
+        raise ValueError(f"n: expected widths >= 2, got {n!r}")
+    ln = np.log(arr.astype(float))
+    out = np.log(arr / (2.0 * math.pi * ln**2))
+    return float(out) if out.ndim == 0 else out
+
+
+def gumbel_edge(n, *, ensemble: str = "complex"):
+    r"""Location and scale of the Gumbel law of the spectral radius of :math:`A = G/\sqrt n`.
+
+    For Ginibre :math:`G` (i.i.d. standard Gaussian entries) and :math:`\gamma_n` of
+    :func:`ginibre_gamma`,
+
+    .. math:: \rho(A) \approx a_n + b_n\,\xi,\qquad a_n = 1 + \sqrt{\gamma_n/(4n)},\quad
+              b_n = 1/\sqrt{4 n \gamma_n},
+
+    where :math:`\xi` is standard Gumbel, :math:`P(\xi\le x) = e^{-e^{-x}}`, for complex entries
+    (Rider 2003, Theorem 1).  For real entries (Glorot) the limit is
+    :math:`e^{-\frac12 e^{-x}}` (Rider & Sinclair 2014; Hu & Ma 2025, :math:`\beta = 1`): the
+    eigenvalues come in conjugate pairs, so half as many independent moduli compete for the maximum;
+    that is the same Gumbel shifted by :math:`-\log 2`, returned here as
+    :math:`a_n - b_n\log 2`.  Bar et al. 2025 use the complex constants for their real matrices.
+
+    Parameters
+    ----------
+    n : int or array of int, >= :data:`MIN_WIDTH_GUMBEL`
+    ensemble : {"complex", "real"}
+
+    Returns
+    -------
+    loc, scale : float or ndarray
+
+    Raises
+    ------
+    ValueError
+        if ``n < 164``, where :math:`\gamma_n \le 0` and the law is undefined.
+    """
+    if ensemble not in ("complex", "real"):
+        raise ValueError(f"ensemble: expected 'complex' or 'real', got {ensemble!r}")
+    g = np.asarray(ginibre_gamma(n))
+    if np.any(g <= 0):
+        raise ValueError(
+            f"n: Rider's gamma_n = log(n / (2 pi log^2 n)) is <= 0 for n < {MIN_WIDTH_GUMBEL}, "
+            f"so the Gumbel edge law is undefined; got n = {n!r}"
+        )
+    nn = np.asarray(n, dtype=float)
+    loc = 1.0 + np.sqrt(g / (4.0 * nn))
+    scale = 1.0 / np.sqrt(4.0 * nn * g)
+    if ensemble == "real":
+        loc = loc - scale * math.log(2.0)
+    if loc.ndim == 0:
+        return float(loc), float(scale)
+    return loc, scale
+
+
+def _check_matrices(A):
+    arr = check_finite_array(A, "A", ndim=(2, 3))
+    if arr.shape[-1] != arr.shape[-2]:
+        raise ValueError(f"A: expected square matrices (n, n) or a stack (m, n, n), got shape {arr.shape}")
+    if arr.shape[-1] == 0 or (arr.ndim == 3 and arr.shape[0] == 0):
+        raise ValueError(f"A: expected a non-empty matrix, got shape {arr.shape}")
+    return arr
+
+
+def log_norm_trajectory(A, h0, steps, *, activation=None) -> np.ndarray:
+    r"""Return :math:`\log\|h_t\|_2` for :math:`h_t = A h_{t-1}` (or :math:`\phi(A h_{t-1})`), :math:`t = 0..\text{steps}`.
+
+    The state is renormalised at every step, :math:`u_t = A u_{t-1} / \|A u_{t-1}\|`, and the
+    log-norms are accumulated, :math:`\log\|h_t\| = \log\|h_0\| + \sum_{s \le t} \log\|A u_{s-1}\|`,
+    so nothing overflows or underflows at any length (``A = 2 I`` over :math:`10^5` steps gives
+    :math:`t\log 2` exactly).  The cost is one matrix product per step, as for the bare recurrence.
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n) or (m, n, n)
+        One matrix, or a stack of ``m`` matrices.
+    h0 : array_like, shape (n,), (k, n) or (m, k, n)
+        Initial states.  With one matrix, every state is iterated.  With a stack, ``(n,)`` and
+        ``(k, n)`` are shared by all ``m`` matrices, and ``(m, k, n)`` gives ``k`` states of its own
+        to each matrix.  No state may be zero.
+    steps : int >= 0
+        Number of steps ``T``.
+    activation : None, name or :class:`initdyn.activations.Activation`
+        ``None`` (default) or ``"linear"`` for the linear recurrence.  A positively homogeneous
+        activation (``"relu"``) is renormalised the same way; any other (``"tanh"``, chapter 4's
+        "where the theory stops") is iterated on the raw state, which cannot overflow when
+        :math:`\phi` is bounded; a state that underflows to exactly zero gives ``-inf``.
+
+    Returns
+    -------
+    ndarray, shape (..., steps + 1)
+        The leading axes are ``h0.shape[:-1]`` for one matrix, and for a stack ``(m,)`` when
+        ``h0`` has shape ``(n,)``, ``(m, k)`` otherwise.  Entries are
+        finite, or ``-inf`` from the step where a state is mapped exactly to zero onward.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = log_norm_trajectory(2 * np.eye(3), np.ones(3), 100000)
+    >>> bool(np.isclose(out[-1] - out[0], 100000 * np.log(2)))
+    True
+    """
+    A = _check_matrices(A)
+    n = A.shape[-1]
+    act = None if activation is None else get_activation(activation)
+    renorm = act is None or act.homogeneous
+    phi = None if act is None or act.name == "linear" else act.phi
+    h0 = check_finite_array(h0, "h0", ndim=(1, 2, 3))
+    steps = check_int(steps, "steps", minimum=0)
+    if h0.shape[-1] != n:
+        raise ValueError(f"h0: expected states of size n = {n} (last axis), got shape {h0.shape}")
+    if h0.ndim == 3 and A.ndim == 3 and h0.shape[0] != A.shape[0]:
+        raise ValueError(
+            f"h0: a (m, k, n) stack of states needs m = A.shape[0] = {A.shape[0]}, got h0 shape {h0.shape}"
+        )
+    if A.ndim == 2:
+        lead = h0.shape[:-1]
+        x = h0.reshape(1, -1, n)
+        mats = A[None]
+    else:
+        m = A.shape[0]
+        lead = (m,) + h0.shape[-2:-1]
+        if h0.ndim == 3:
+            x = h0
+        else:  # shared states: (n,) -> (m, 1, n), (k, n) -> (m, k, n)
+            k = 1 if h0.ndim == 1 else h0.shape[0]
+            x = np.broadcast_to(h0.reshape(1, k, n), (m, k, n))
+        mats = A
+    norms0 = np.linalg.norm(x, axis=-1)
+    if np.any(norms0 == 0):
+        raise ValueError("h0: every initial state must be non-zero (its log-norm would be -inf)")
+    out = np.empty(x.shape[:2] + (steps + 1,))
+    out[..., 0] = np.log(norms0)
+    u = x / norms0[..., None] if renorm else np.array(x)
+    # row-vector convention, h_t^T = h_{t-1}^T A^T: one BLAS gemm per step for a single matrix
+    # (the (k, n) block times A^T), one batched gemm per step for a stack.
+    if A.ndim == 2:
+        u = u[0]
+        at = A.T
+    else:
+        at = np.ascontiguousarray(np.swapaxes(mats, -1, -2))
+    acc = out[..., 0].reshape(u.shape[:-1]).copy()
+    comp = np.zeros(acc.shape)
+    dead = np.zeros(acc.shape, dtype=bool)
+    res = out.reshape(acc.shape + (steps + 1,))
+    for t in range(1, steps + 1):
+        v = u @ at
+        if phi is not None:
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                v = phi(v)
+        r = np.linalg.norm(v, axis=-1)
+        if not renorm and not np.all(np.isfinite(r)):
+            raise ValueError(f"activation: the state overflowed at step {t}; iterate bounded activations only")
+        zero = r == 0
+        if zero.any():  # a state mapped exactly to 0 stays there: log-norm -inf, not NaN
+            dead |= zero
+            r = np.where(zero, 1.0, r)
+        if renorm:  # compensated (Kahan) sum: ~1e-16 relative error even over 1e5 steps
+            y = np.log(r) - comp
+            tot = acc + y
+            comp = (tot - acc) - y
+            acc = tot
+            u = v / r[..., None]
+        else:
+            acc = np.log(r)
+            u = v
+        res[..., t] = np.where(dead, -np.inf, acc) if dead.any() else acc
+    return out.reshape(lead + (steps + 1,))
+
+
+def _top_indices(n: int) -> int:
+    return int(math.ceil(math.sqrt(2.0 * n * (math.log(n) + 40.0))))
+
+
+def complex_ginibre_radius_cdf(r, n: int) -> np.ndarray:
+    r"""Exact :math:`P(\rho(A) \le r)` for :math:`A = G/\sqrt n`, :math:`G` complex Ginibre.
+
+    Kostlan 1992 ("On the spectra of Gaussian matrices"): the squared moduli of the eigenvalues of a
+    complex Ginibre matrix (:math:`E|G_{ij}|^2 = 1`) are distributed as independent
+    :math:`\Gamma(k, 1)` variables, :math:`k = 1..n`, so
+
+    .. math:: P(\rho(A) \le r) = \prod_{k=1}^{n} P\bigl(\Gamma(k,1) \le n r^2\bigr).
+
+    Valid at every ``n >= 1``; as :math:`n\to\infty` it tends to Rider's Gumbel law
+    (:func:`gumbel_edge`), slowly: the Kolmogorov distance decays like
+    :math:`(2/e)\log\log n/\log n` (Ma & Meng 2025).  For real (Glorot) matrices it is a
+    close approximation of the upper tail only (chapter 4).
+    """
+    n = check_int(n, "n", minimum=1)
+    r = check_finite_array(r, "r")
+    if np.any(r < 0):
+        raise ValueError("r: expected radii >= 0")
+    # factors with k <= n - K differ from 1 by less than e^-40 for r >= 1/2 (see complex_ginibre_radii)
+    K = n if np.any(r < 0.5) else min(n, _top_indices(n))
+    k = np.arange(n - K + 1, n + 1, dtype=float)
+    x = n * np.square(r)[..., None]
+    with np.errstate(divide="ignore"):
+        out = np.exp(np.sum(np.log(special.gammainc(k, x)), axis=-1))
+    return out
+
+
+def _exact_quantile(n: int, log_p: float) -> float:
+    k = np.arange(1, n + 1, dtype=float)
+
+    def f(r):
+        with np.errstate(divide="ignore"):
+            return float(np.sum(np.log(special.gammainc(k, n * r * r)))) - log_p
+
+    hi = 2.0
+    while f(hi) < 0:  # pragma: no cover - only for p within 1e-300 of 1
+        hi *= 2.0
+    return optimize.brentq(f, 1e-12, hi, xtol=1e-14, rtol=1e-13)
+
+
+def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "paper") -> float:
+    r"""The radius :math:`r_n(x)` that the rescaled Glorot divides by: the :math:`x`-quantile of :math:`\rho`.
+
+    ``method="paper"`` (Bar et al. 2025, the rescaled Glorot; the authors' code uses
+    :math:`x = \gamma_E + \pi/\sqrt6`): the Gumbel quantile of Rider's law with complex constants,
+
+    .. math:: r_n(x) = 1 + \sqrt{\gamma_n/(4n)} + x/\sqrt{4 n \gamma_n},
+
+    so that :math:`P(\rho(A)/r_n(x) < 1) \to e^{-e^{-x}}` (0.856 for the default ``x``).  The
+    formula is undefined for :math:`n < 164` (:math:`\gamma_n \le 0`); there the exact finite-n
+    quantile of the same probability :math:`p = e^{-e^{-x}}` under the law the formula
+    approximates (complex Ginibre, :func:`complex_ginibre_radius_cdf`) is returned instead: it is
+    defined for every ``n``, finite and positive, and never NaN.
+
+    ``method="exact"``: that exact finite-n quantile at every ``n``.
+
+    Parameters
+    ----------
+    n : int >= 2
+        Width of the square recurrent matrix.
+    quantile : float
+        The standard-Gumbel quantile :math:`x`; larger ``x`` means a larger radius, a smaller
+        initial scale, and a higher probability :math:`e^{-e^{-x}}` that :math:`\rho < 1`.
+    method : {"paper", "exact"}
+    """
+    n = check_int(n, "n", minimum=2)
+    x = check_finite_array(quantile, "quantile", ndim=0)
+    x = float(x)
+    if method not in ("paper", "exact"):
+        raise ValueError(f"method: expected 'paper' or 'exact', got {method!r}")
+    if not -6.0 <= x <= 30.0:
+        raise ValueError(f"quantile: expected a Gumbel quantile in [-6, 30] (probability e^(-e^(-x))), got {x}")
+    if method == "paper" and n >= MIN_WIDTH_GUMBEL:
+        loc, scale = gumbel_edge(n)
+        r = loc + scale * x
+        if r <= 0:
+            raise ValueError(f"quantile: a_n + b_n x = {r:.3g} <= 0 for n = {n}, x = {x}; use a larger quantile")
+        return float(r)
+    return float(_exact_quantile(n, -math.exp(-x)))
+
+
+def spectral_radius(A, *, method: str = "auto") -> np.ndarray:
+    r"""Spectral radius :math:`\max_i |\lambda_i(A)|` of a matrix or of each matrix of a stack.
+
+    ``method="dense"`` computes all eigenvalues (LAPACK ``geev``, :math:`\approx 25 n^3` flops).
+    ``method="arnoldi"`` computes the 6 eigenvalues of largest modulus by implicitly restarted
+    Arnoldi (ARPACK, ``scipy.sparse.linalg.eigs`` with 100 Arnoldi vectors, tolerance 1e-8 and a
+    fixed start vector), :math:`O(n^2)` per iteration: 5 to 10 times cheaper at ``n >= 256``, and
+    far cheaper than ``geev`` on a busy machine with a multi-threaded BLAS, where the many small BLAS
+    calls of ``geev`` wait on each other (0.5 s for one ``n = 128`` matrix, against 10 ms).  The edge
+    of a Ginibre spectrum is crowded (eigenvalues :math:`O(1/\sqrt n)` apart), so a single requested
+    eigenvalue can converge to the wrong one; six and a generous subspace avoid it (both methods
+    agree to 1e-9 on 730 Glorot matrices with n = 80..512; the tests compare them).
+    ``method="auto"`` (default): dense for ``n <= 64``, Arnoldi above (``"arnoldi"`` also uses the
+    dense solver for ``n <= 64``).
+    """
+    A = _check_matrices(A)
+    if method not in ("auto", "dense", "arnoldi"):
+        raise ValueError(f"method: expected 'auto', 'dense' or 'arnoldi', got {method!r}")
+    stack = A if A.ndim == 3 else A[None]
+    n = stack.shape[-1]
+    if method == "dense" or n <= 64:  # ARPACK needs n well above k = 6; small n are cheap anyway
+        rho = np.abs(np.linalg.eigvals(stack)).max(axis=-1)
+    else:
+        from scipy.sparse.linalg import eigs
+
+        v0 = np.ones(n) / math.sqrt(n)
+        rho = np.array([
+            np.abs(eigs(a, k=6, which="LM", ncv=min(n - 1, 100), tol=1e-8, v0=v0,
+                        maxiter=100 * n, return_eigenvectors=False)).max()
+            for a in stack
+        ])
+    return rho if A.ndim == 3 else float(rho[0])
+
+
+def _chunks(size: int, n: int, budget_bytes: float = 64e6):
+    per = max(1, int(budget_bytes // (8 * n * n)))
+    start = 0
+    while start < size:
+        stop = min(size, start + per)
+        yield start, stop
+        start = stop
+
+
+def glorot_radii(n: int, size: int, *, rng=None, method: str = "auto") -> np.ndarray:
+    r"""Spectral radii of ``size`` independent Glorot matrices :math:`A_{ij}\sim\mathcal N(0, 1/n)`.
+
+    Drawn in chunks of at most 64 MB.  Since the rescaled Glorot of Bar et al. 2025 is
+    :math:`A / r_n(x)`, its radii are these divided by :func:`rescaling_radius`: one sample serves
+    every quantile.
+    """
+    n = check_int(n, "n", minimum=1)
+    size = check_int(size, "size", minimum=1)
+    gen = as_rng(rng)
+    out = np.empty(size)
+    for a, b in _chunks(size, n):
+        out[a:b] = spectral_radius(gen.standard_normal((b - a, n, n)) / math.sqrt(n), method=method)
+    return out
+
+
+def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activation=None, h0_norm: float = 1.0,
+                     rng=None) -> np.ndarray:
+    r""":math:`\log\|h_t\|` for ``size`` independent Glorot recurrences, shape ``(size, steps + 1)``.
+
+    :math:`h_t = A h_{t-1}` with :math:`A = s\,G/\sqrt n` (``scale`` :math:`s`; the rescaled
+    Glorot is :math:`s = 1/r_n(x)`, :func:`rescaling_radius`) and a fresh :math:`A` per
+    trajectory.  The law of :math:`A` is orthogonally invariant, so :math:`\|A^t h_0\|` has the
+    same law for every :math:`h_0` of a given norm: ``h_0 = h0_norm * e_1``.  Matrices are drawn in
+    chunks of at most 64 MB and iterated with :func:`log_norm_trajectory` (``activation`` is passed
+    on: ``"tanh"`` gives :math:`h_t = \tanh(A h_{t-1})`, where the norm of :math:`h_0` matters).
+    """
+    n = check_int(n, "n", minimum=1)
+    size = check_int(size, "size", minimum=1)
+    steps = check_int(steps, "steps", minimum=0)
+    s = check_finite_array(scale, "scale", ndim=0)
+    if s <= 0:
+        raise ValueError(f"scale: expected a positive number, got {scale!r}")
+    h0_norm = float(check_finite_array(h0_norm, "h0_norm", ndim=0))
+    if h0_norm <= 0:
+        raise ValueError(f"h0_norm: expected a positive number, got {h0_norm!r}")
+    gen = as_rng(rng)
+    h0 = np.zeros(n)
+    h0[0] = h0_norm
+    out = np.empty((size, steps + 1))
+    for a, b in _chunks(size, n):
+        mats = gen.standard_normal((b - a, n, n)) * (float(s) / math.sqrt(n))
+        out[a:b] = log_norm_trajectory(mats, h0, steps, activation=activation)
+    return out
+
+
+def _pairings(items):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for j in range(len(rest)):
+        for tail in _pairings(rest[:j] + rest[j + 1:]):
+            yield [(first, rest[j])] + tail
+
+
+def _moment_coefficients(t: int) -> dict:
+    """{power p: count} with E||A^t e_1||^2 = sum count * n**p for A_ij ~ N(0, 1/n) (Wick)."""
+    # index variables: 0 is the fixed index of e_1; word 1 uses i_1..i_t (ids 1..t), word 2 uses
+    # k_1..k_{t-1} (ids t+1..2t-1) and shares its last index with word 1 (k_t = i_t).
+    def word(first_ids):
+        ids = [0] + first_ids
+        return [(ids[s], ids[s - 1]) for s in range(1, t + 1)]  # factor A_{ids[s], ids[s-1]}
+
+    w1 = word(list(range(1, t + 1)))
+    w2 = word(list(range(t + 1, 2 * t)) + [t])
+    factors = w1 + w2
+    counts: dict = {}
+    for pairing in _pairings(list(range(2 * t))):
+        parent = list(range(2 * t))
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in pairing:
+            for u, v in zip(factors[a], factors[b]):
+                ru, rv = find(u), find(v)
+                if ru != rv:
+                    parent[ru] = rv
+        roots = {find(v) for v in range(2 * t)}
+        free = len(roots) - 1  # the class of the fixed index 0 is not summed
+        counts[free - t] = counts.get(free - t, 0) + 1
+    return counts
+
+
+_MOMENT_CACHE: dict = {}
+
+
+def glorot_norm_moment(t: int, n) -> float:
+    r"""Exact :math:`E\|A^t h\|^2/\|h\|^2` for Glorot :math:`A_{ij}\sim\mathcal N(0,1/n)`, ``t <= 6``.
+
+    By Wick's theorem the expectation is a sum over the :math:`(2t-1)!!` pairings of the
+    :math:`2t` Gaussian factors of :math:`\|A^t h\|^2`; a pairing that leaves :math:`f` free
+    indices contributes :math:`n^{f-t}`.  The non-crossing ("planar") pairing gives the
+    infinite-width value 1; the others give the finite-width corrections:
+
+    .. math:: t = 1:\ 1, \qquad t = 2:\ 1 + 2/n^2, \qquad t = 3:\ 1 + 10/n^2 + 4/n^3, \ \ldots
+
+    (For :math:`t = 2`, :math:`\|A^2 e_1\|^2 = \sum A_{ij}A_{j1}A_{ik}A_{k1}`: the planar pairing
+    :math:`(A_{ij}, A_{ik})(A_{j1}, A_{k1})` leaves :math:`i, j` free, :math:`n^2 \cdot n^{-2} = 1`;
+    the two others tie every index to 1 and give :math:`n^{-2}` each.)  The corrections are
+    :math:`\approx t^4/(12 n^2)` at leading order (coefficients 2, 10, 28, 62, 118 of :math:`n^{-2}`
+    for :math:`t = 2..6`), so they become order one at :math:`t = O(\sqrt n)`, the scale at which
+    Bar et al. 2025 show the hidden state of a Glorot recurrence to explode.  The enumeration costs
+    :math:`(2t-1)!!` (10395 pairings at :math:`t = 6`).
+    """
+    t = check_int(t, "t", minimum=0)
+    if t > 6:
+        raise ValueError(f"t: the pairing enumeration is limited to t <= 6, got {t}")
+    nn = check_finite_array(n, "n")
+    if np.any(nn < 1):
+        raise ValueError(f"n: expected widths >= 1, got {n!r}")
+    if t == 0:
+        return 1.0 if nn.ndim == 0 else np.ones_like(nn)
+    if t not in _MOMENT_CACHE:
+        _MOMENT_CACHE[t] = _moment_coefficients(t)
+    out = sum(c * nn ** float(p) for p, c in _MOMENT_CACHE[t].items())
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
+    r"""Gumbel approximation of :math:`P(\rho(G/\sqrt n) \le r)`: :math:`\exp(-e^{-(r - a_n)/b_n})`.
+
+    ``(a_n, b_n)`` from :func:`gumbel_edge`; with ``ensemble="real"`` this is
+    :math:`\exp(-\tfrac12 e^{-(r - a_n^{\mathbb C})/b_n})`, the real Ginibre law.
+    """
+    loc, scale = gumbel_edge(n, ensemble=ensemble)
+    r = check_finite_array(r, "r")
+    out = np.exp(-np.exp(-(r - loc) / scale))
+    return float(out) if out.ndim == 0 else out
+
+
+def ks_distance(samples, cdf) -> float:
+    r"""Kolmogorov-Smirnov distance :math:`\sup_x |F_N(x) - F(x)|` of a sample to a continuous ``cdf``.
+
+    ``cdf`` is a callable mapping an array to probabilities.  Compare with :func:`dkw_bound`.
+    """
+    x = np.sort(check_finite_array(samples, "samples", ndim=1))
+    if x.size == 0:
+        raise ValueError("samples: expected at least one sample")
+    f = np.asarray(cdf(x), dtype=float)
+    if f.shape != x.shape or np.any(~np.isfinite(f)) or np.any((f < 0) | (f > 1)):
+        raise ValueError("cdf: expected probabilities in [0, 1], one per sample")
+    i = np.arange(1, x.size + 1)
+    return float(max(np.max(i / x.size - f), np.max(f - (i - 1) / x.size)))
+
+
+def dkw_bound(size: int, alpha: float = 0.01) -> float:
+    r"""Dvoretzky-Kiefer-Wolfowitz-Massart bound: :math:`P(\sup|F_N - F| > \varepsilon) \le 2e^{-2N\varepsilon^2}`.
+
+    Returns :math:`\varepsilon = \sqrt{\log(2/\alpha)/(2N)}` (Massart 1990), the KS distance a
+    sample of size ``size`` from ``F`` exceeds with probability at most ``alpha``.
+    """
+    size = check_int(size, "size", minimum=1)
+    a = float(check_finite_array(alpha, "alpha", ndim=0))
+    if not 0 < a < 1:
+        raise ValueError(f"alpha: expected a probability in (0, 1), got {alpha!r}")
+    return math.sqrt(math.log(2.0 / a) / (2.0 * size))
+
+
+def memory_horizon(rho) -> np.ndarray:
+    r"""Steps for the slowest mode of a matrix of spectral radius :math:`\rho < 1` to decay by :math:`e`.
+
+    :math:`\tau = -1/\log\rho` (``inf`` for :math:`\rho \ge 1`): the price of the rescaled Glorot is
+    a finite :math:`\tau`, the longest time over which :math:`h_t = A^t h_0` can carry a signal.
+    """
+    r = check_finite_array(rho, "rho")
+    if np.any(r <= 0):
+        raise ValueError("rho: expected spectral radii > 0")
+    with np.errstate(divide="ignore"):
+        out = np.where(r < 1, -1.0 / np.log(np.minimum(r, 1.0 - 1e-300)), np.inf)
+    return float(out) if out.ndim == 0 else out
+
+
+def complex_ginibre_radii(n: int, size: int, *, rng=None) -> np.ndarray:
+    r"""Exact samples of :math:`\rho(G/\sqrt n)`, :math:`G` complex Ginibre, without eigenvalues.
+
+    Kostlan 1992: :math:`\rho^2 \overset{d}{=} \max_{k \le n} \Gamma_k / n` with independent
+    :math:`\Gamma_k \sim \Gamma(k, 1)`.  Only the top :math:`K = \lceil\sqrt{2n(\log n + 40)}\rceil`
+    indices are drawn: for :math:`k \le n - K`, :math:`P(\Gamma_k > n) \le e^{-(n-k)^2/(2n)}`,
+    so all of them together exceed the others' maximum with probability below :math:`e^{-40}`.
+    Costs :math:`O(\sqrt{n \log n})` per sample: :math:`n = 10^6` is cheap, which lets the Gumbel
+    limit of Rider 2003 be checked where it applies.
+    """
+    n = check_int(n, "n", minimum=1)
+    size = check_int(size, "size", minimum=1)
+    gen = as_rng(rng)
+    K = min(n, _top_indices(n))
+    k = np.arange(n - K + 1, n + 1, dtype=float)
+    out = np.empty(size)
+    per = max(1, int(8e6 // K))
+    for a in range(0, size, per):
+        b = min(size, a + per)
+        out[a:b] = np.sqrt(gen.gamma(k, size=(b - a, K)).max(axis=1) / n)
+    return out
+
+
+def tanh_saturation(rho) -> np.ndarray:
+    r"""One-mode prediction of the mean squared unit of :math:`h_t = \tanh(A h_{t-1})` at long times.
+
+    When :math:`\rho(A) > 1` the origin is unstable along the top eigenvector :math:`u`; write
+    :math:`h = a\sqrt n\,u` (so :math:`a^2 = \|h\|^2/n`) and expand
+    :math:`\tanh x \approx x - x^3/3`.  With delocalised Gaussian-like entries,
+    :math:`\sum_i u_i^4 \approx 3/n`, and projecting one step on :math:`u` gives
+    :math:`a \mapsto \rho a - (\rho a)^3`, whose fixed point is
+
+    .. math:: a^2 = (\rho - 1)/\rho^3 \approx \rho - 1 .
+
+    For :math:`\rho \le 1` the origin attracts: 0.  A heuristic (one real mode, small amplitude);
+    chapter 4 compares it with simulations, where complex top pairs rotate instead of settling.
+    """
+    r = check_finite_array(rho, "rho")
+    if np.any(r <= 0):
+        raise ValueError("rho: expected spectral radii > 0")
+    out = np.where(r > 1, (r - 1) / r**3, 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np.ndarray:
+    r"""Eigenvalues of ``size`` Glorot matrices :math:`s\,G/\sqrt n`, shape ``(size, n)`` (complex).
+
+    The diagonal (LRU-style) recurrence that Bar et al. 2025 compare against initialises a complex
+    diagonal :math:`\Lambda` with the eigenvalues of a (rescaled) Glorot matrix (``DiagRNN`` with
+    ``A_init="glorot"`` or ``"fixed"`` in their public code); iterate it with
+    :func:`diagonal_log_norm_trajectory`.  Dense LAPACK, in chunks of at most 64 MB.
+    """
+    n = check_int(n, "n", minimum=1)
+    size = check_int(size, "size", minimum=1)
+    s = float(check_finite_array(scale, "scale", ndim=0))
+    if s <= 0:
+        raise ValueError(f"scale: expected a positive number, got {scale!r}")
+    gen = as_rng(rng)
+    out = np.empty((size, n), dtype=complex)
+    for a, b in _chunks(size, n):
+        out[a:b] = np.linalg.eigvals(gen.standard_normal((b - a, n, n)) * (s / math.sqrt(n)))
+    return out
+
+
+def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:
+    r""":math:`\log\|h_t\|` for the diagonal recurrence :math:`h_t = \Lambda h_{t-1}`, :math:`t = 0..T`.
+
+    In closed form, :math:`\log\|h_t\| = \tfrac12 \log\sum_i |c_i|^2 |\lambda_i|^{2t}`, evaluated as a
+    log-sum-exp so that nothing overflows (:math:`O(nT)`, no matrix products).  A normal recurrence
+    has no transient: its norm is governed by the moduli :math:`|\lambda_i|` alone, the largest one
+    eventually.
+
+    Parameters
+    ----------
+    lam : array_like, shape (..., n), complex or real
+        Diagonal entries (e.g. :func:`glorot_eigenvalues`).
+    c0 : array_like, shape (..., n) broadcastable against ``lam``
+        Initial state in the eigenbasis; not all zero.
+    steps : int >= 0
+
+    Returns
+    -------
+    ndarray, shape ``broadcast(lam, c0).shape[:-1] + (steps + 1,)``
+    """
+    lam = np.asarray(lam)
+    c0 = np.asarray(c0)
+    for name, arr in (("lam", lam), ("c0", c0)):
+        if arr.ndim < 1 or not (np.issubdtype(arr.dtype, np.number) and arr.dtype != bool):
+            raise TypeError(f"{name}: expected a numeric array of shape (..., n), got {arr.dtype} {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: expected finite values, found NaN or inf")
+    steps = check_int(steps, "steps", minimum=0)
+    try:
+        shape = np.broadcast_shapes(lam.shape, c0.shape)
+    except ValueError:
+        raise ValueError(f"c0: shape {c0.shape} does not broadcast against lam {lam.shape}") from None
+    with np.errstate(divide="ignore"):
+        loglam = np.broadcast_to(np.log(np.abs(lam)), shape)
+        logc = np.broadcast_to(np.log(np.abs(c0)), shape)
+    if np.any(np.all(np.isneginf(logc), axis=-1)):
+        raise ValueError("c0: every initial state must be non-zero")
+    out = np.empty(shape[:-1] + (steps + 1,))
+    block = max(1, int(4e6 // max(1, math.prod(shape))))
+    for t0 in range(0, steps + 1, block):
+        t = np.arange(t0, min(steps + 1, t0 + block), dtype=float)
+        with np.errstate(invalid="ignore"):
+            e = 2.0 * logc[..., None, :] + 2.0 * t[:, None] * loglam[..., None, :]
+        e = np.where(t[:, None] == 0, 2.0 * logc[..., None, :], e)  # 0 * log 0 is 0 at t = 0
+        out[..., t0:t0 + t.size] = 0.5 * special.logsumexp(e, axis=-1)
+    return out
