@@ -10,20 +10,11 @@ density is ill-conditioned where the mean is carried by events rarer than the wi
 which is the heavy-tail effect of the chapter.)
 """
 
-import time
 
 import numpy as np
 
 from initdyn import exact
-
-
-def best_of(fn, repeat=5):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
 
 def use(d):

@@ -15,15 +15,7 @@ import time
 import numpy as np
 
 from initdyn import atlas, init
-
-
-def best_of(fn, repeat=3):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
 
 def sequential_givens(m, density, gen):

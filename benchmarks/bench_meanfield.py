@@ -4,20 +4,11 @@ Run: .venv/bin/python benchmarks/bench_meanfield.py
 Target (issue 2): the tanh critical line over 200 values of sigma_b2 in under 1 s.
 """
 
-import time
 
 import numpy as np
 
 from initdyn import meanfield as mf
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
 
 def main():
@@ -34,7 +25,7 @@ def main():
     ]
     print(f"{'computation':48s} {'best of 5 (s)':>14s} {'target (s)':>11s}")
     for name, fn, target in rows:
-        t = best_of(fn, repeat=5 if "depth_scales" not in name else 1)
+        t = best_of(fn, repeat=5 if "depth_scales" not in name else 1)[0]
         tgt = f"{target:.1f}" if target else "-"
         flag = "" if target is None or t < target else "  SLOWER THAN TARGET"
         print(f"{name:48s} {t:14.4f} {tgt:>11s}{flag}")

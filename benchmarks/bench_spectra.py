@@ -10,21 +10,12 @@ The accuracy column of the density is the largest relative deviation from the Fu
 form (linear Gaussian only).
 """
 
-import time
 
 import numpy as np
 
 from initdyn import spectra
 from initdyn.init import orthogonal
-
-
-def best_of(fn, repeat=3):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
 
 def bare_loop(width, depth, weights, sigma_w2, activation, seed=0):

@@ -8,20 +8,11 @@ section 5 (``best_learning_rate`` over 2 rates x 300 steps with 13 evaluations);
 The paper's scale (depth 200, width 400) is shown for the step only.
 """
 
-import time
 
 import numpy as np
 
 from initdyn import train
-
-
-def best_of(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
 
 def main():
@@ -32,15 +23,15 @@ def main():
                              weights="orthogonal", rng=1)
         n_steps = 20
         step = best_of(lambda: train.train(mlp, task, activation="tanh", steps=n_steps, lr=1e-4,
-                                           batch_size=32, eval_every=10**9, rng=0)) / n_steps
+                                           batch_size=32, eval_every=10**9, rng=0))[0] / n_steps
         gen = np.random.default_rng(2)
         W, a, d = gen.standard_normal((width, width)), gen.standard_normal((32, width)), gen.standard_normal((32, width))
 
         def bare():
             for _ in range(depth):
                 a @ W.T, d.T @ a, d @ W
-        t_bare = best_of(bare)
-        share = "" if width > 64 else f"{best_of(lambda: train.best_learning_rate(mlp, task, activation='tanh', lrs=[3e-4, 1e-3], steps=300, batch_size=32, eval_every=25, rng=0), repeat=1):22.1f}"
+        t_bare = best_of(bare)[0]
+        share = "" if width > 64 else f"{best_of(lambda: train.best_learning_rate(mlp, task, activation='tanh', lrs=[3e-4, 1e-3], steps=300, batch_size=32, eval_every=25, rng=0), repeat=1)[0]:22.1f}"
         print(f"{depth:5d} {width:5d} {1e3 * step:10.2f} {1e3 * t_bare:18.2f} {step / t_bare:6.1f} {share:>22}")
 
 

@@ -62,6 +62,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._validate import as_rng, check_finite_array, check_int, check_variance
+from . import spectra
 from .network import RandomNetwork, forward, random_network
 
 __all__ = [
@@ -781,17 +782,11 @@ def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.
 def input_output_jacobian(net, x) -> np.ndarray:
     r"""Jacobian :math:`J = \partial x^L/\partial x^0 = D^L W^L \cdots D^1 W^1` of a ReLU network at ``x``.
 
-    :math:`D^l = \mathrm{diag}(1[h^l > 0])` and :math:`h^l` from
-    :func:`initdyn.network.forward`; ``x`` is one input of shape ``(width,)``.
+    :math:`D^l = \mathrm{diag}(1[h^l > 0])`; the ReLU case of
+    :func:`initdyn.spectra.input_output_jacobian` (chapter 2), kept here for the chapter-3 API.
+    ``x`` is one input of shape ``(width,)``.
     """
-    if not isinstance(net, RandomNetwork):
-        raise TypeError(f"net: expected a RandomNetwork, got {type(net).__name__}")
-    x = check_finite_array(x, "x", ndim=1)
-    h = forward(net, x, activation="relu")
-    J = np.eye(net.width)
-    for layer in range(net.depth):
-        J = (h[layer + 1] > 0)[:, None] * (net.W[layer] @ J)
-    return J
+    return spectra.input_output_jacobian(net, x, activation="relu")
 
 
 def jacobian_singular_values(net, x) -> np.ndarray:
