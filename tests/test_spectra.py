@@ -2,7 +2,7 @@
 
 Tolerances.
 * Closed forms (Fuss-Catalan density, edges, moments of Pennington, Schoenholz & Ganguli 2017, Sec. 2.5
-  and Table 1) are checked to the accuracy of the solver: the density is Im G at y = 1e-10 lambda above
+  and eq. 13) are checked to the accuracy of the solver: the density is Im G at y = 1e-10 lambda above
   the axis, a Lorentzian smoothing of relative size ~1e-10 that becomes ~1e-6 near the square-root edge
   (error ~ sqrt(eta / distance to edge)); the CDF is a trapezoidal integral accurate to ~1e-4.
 * Simulation (one network of width N): the Kolmogorov-Smirnov distance between the theoretical CDF and
@@ -155,8 +155,8 @@ def test_orthogonal_top_atom():
 
 @pytest.mark.parametrize("activation,q", [("relu", None), ("hard_tanh", 0.25), ("hard_tanh", 2.0)])
 @pytest.mark.parametrize("depth", [1, 16, 128])
-def test_variance_slopes_table1(activation, q, depth):
-    # Pennington et al. 2017, Sec. 2.5 / Table 1: var = L/p (Gaussian), L(1-p)/p (orthogonal); p = 1/2
+def test_variance_slopes_on_the_critical_line(activation, q, depth):
+    # Pennington et al. 2017, Sec. 2.5: var = L/p (Gaussian), L(1-p)/p (orthogonal); p = 1/2
     # for ReLU and erf(1/sqrt(2 q*)) for hard-tanh; the mean is chi_1^L = 1 on the critical line
     p = 0.5 if activation == "relu" else erf(1 / math.sqrt(2 * q))
     for weights, slope in [("gaussian", 1 / p), ("orthogonal", (1 - p) / p)]:
@@ -254,7 +254,7 @@ def test_ks_distance_detects_the_wrong_law():
 
 
 def test_ks_distance_paper_scale():
-    # width 1000, depth 128 (Pennington et al. 2017, Fig. 2 scale), linear Gaussian
+    # width 1000, depth 128 (the scale of the paper's spectra figures), linear Gaussian
     s = spectra.jacobian_singular_values(width=1000, depth=128, sigma_w2=1.0, sigma_b2=0.0, activation="linear",
                                          rng=7)
     assert spectra.ks_distance(s**2, **kwargs("linear", "gaussian", 128)) < dkw_eps(1000)

@@ -7,13 +7,14 @@ For a network with post-activations :math:`x^l = \phi(h^l)` and pre-activations
           D^l = \mathrm{diag}\,\phi'(h^l),
 
 :math:`L` factors of each kind (Pennington, Schoenholz & Ganguli 2017, "Resurrecting
-the sigmoid in deep learning through dynamical isometry", Sec. 2.2).  With the
+the sigmoid in deep learning through dynamical isometry", Sec. 2.1, eq. 2).  With the
 conventions of :mod:`initdyn.network` (``h[0] = x`` and ``W^1`` applied to ``x``
 itself) this is :math:`J = \partial\,\phi(h^L)/\partial x`: the network is fed
 :math:`x^0 = \phi(h^0)` where :math:`h^0` has squared length per unit exactly
 :math:`q^*`, so every :math:`h^l` sits at the length fixed point.
 
-Theory (same paper, Sec. 2.3-2.5): in the wide limit the S-transforms multiply,
+Theory (same paper: S-transform defined in Sec. 2.3, eq. 10; product rule eq. 12, Sec. 2.4;
+:math:`S_{WW^\top}` and the ReLU/hard-tanh cases in Sec. 2.5): in the wide limit the S-transforms multiply,
 
 .. math:: S_{JJ^\top}(z) = S_{D^2}(z)^L\, S_{WW^\top}(z)^L,
 
@@ -22,13 +23,14 @@ for orthogonal weights, and :math:`D^2` distributed as :math:`\phi'(\sqrt{q^*} Z
 Writing :math:`\mu_k = \mathbb E[\phi'(\sqrt{q^*}Z)^{2k}]` and
 :math:`S_{WW^\top} = \sigma_w^{-2}(1 + s_1 z + \dots)` (:math:`s_1 = -1` Gaussian,
 :math:`0` orthogonal), the first two moments of the squared singular values are
-(Sec. 2.5)
+(the two-term Lagrange-inversion expansion of Sec. 2.5, eq. 18, there done for Bernoulli
+:math:`D^2`, here for a general law)
 
 .. math:: m_1 = \chi_1^L,\qquad
           \sigma^2_{JJ^\top} = m_1^2\,L\,\big(\mu_2/\mu_1^2 - 1 - s_1\big),
 
 which for ReLU and hard-tanh (:math:`D^2` Bernoulli with :math:`P(D^2 = 1) = p`) on the
-critical line is :math:`L/p` (Gaussian) and :math:`L(1-p)/p` (orthogonal).
+critical line is :math:`L/p` (Gaussian) and :math:`L(1-p)/p` (orthogonal) (Sec. 2.5).
 
 The density is obtained from the moment generating function
 :math:`M(z) = zG(z) - 1 = \sum_k m_k z^{-k}`.  Introducing :math:`v = \psi_{D^2}^{-1}(M)`,
@@ -131,7 +133,7 @@ def active_fraction(*, sigma_w2, sigma_b2, activation):
     r"""The probability :math:`p = P(\phi'(h)^2 = 1)` at :math:`q^*` for linear (1), ReLU (1/2), hard-tanh.
 
     For hard-tanh :math:`p = P(|\sqrt{q^*} Z| < 1) = \operatorname{erf}(1/\sqrt{2q^*})`
-    (Pennington et al. 2017, Table 1).
+    (Pennington et al. 2017, Sec. 2.5).
     """
     sw2 = check_variance(sigma_w2, "sigma_w2", positive=True)
     sb2 = check_variance(sigma_b2, "sigma_b2")
@@ -193,7 +195,8 @@ def critical_point(q_star, *, activation):
 
     :math:`\sigma_w^2 = 1/\mathbb E[\phi'(\sqrt{q^*}Z)^2]` and
     :math:`\sigma_b^2 = q^* - \sigma_w^2\,\mathbb E[\phi(\sqrt{q^*}Z)^2]`
-    (the critical line parametrised by its fixed point, as in Pennington et al. 2017).
+    (the critical line parametrised by its fixed point; Pennington et al. 2017, Fig. 1, show how
+    :math:`q^*` depends on :math:`\sigma_w, \sigma_b`).
 
     Returns
     -------
@@ -219,7 +222,7 @@ def input_output_jacobian(net, x, *, activation) -> np.ndarray:
 
     :math:`D^l = \mathrm{diag}\,\phi'(h^l)` with the pre-activations :math:`h^l` of
     :func:`initdyn.network.forward` (``h[0] = x``, :math:`h^1 = W^1 x + b^1`), so
-    :math:`J = \partial\,\phi(h^L)/\partial x` (Pennington et al. 2017, Sec. 2.2, eq. 2).
+    :math:`J = \partial\,\phi(h^L)/\partial x` (Pennington et al. 2017, Sec. 2.1, eq. 2).
     The product is accumulated exactly, one matrix product per layer; no finite differences.
 
     Parameters
@@ -384,7 +387,8 @@ def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights=
 
     :math:`m_1 = (\sigma_w^2\mu_1)^L` and
     :math:`\sigma^2 = m_1^2 L(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` (Gaussian) or
-    :math:`0` (orthogonal) (Pennington et al. 2017, Sec. 2.5); exact for every depth and
+    :math:`0` (orthogonal) (Pennington et al. 2017, Sec. 2.5, eq. 18, for Bernoulli :math:`D^2`;
+    the same expansion for a general law); exact for every depth and
     every :math:`\chi_1 = \sigma_w^2\mu_1`.
 
     Returns
