@@ -390,11 +390,14 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
     quantile : float or None
         The standard-Gumbel quantile :math:`x`.  ``None`` means
         :math:`\gamma_E + \pi/\sqrt 6 \approx 1.86` (Gumbel mean plus one standard deviation,
-        :math:`e^{-e^{-x}} \approx 0.856`), the value in the authors' public code.
+        :math:`e^{-e^{-x}} \approx 0.856`), the value hard-coded in the authors' public code
+        (``fixed_glorot`` in ``lru/model.py`` of ``NogaBar/Rescaled_Glorot_for_RNN``, commit 4d4b2d1,
+        which draws :math:`\mathcal N(0, 1)\cdot\sqrt{r_n(x)^{-2}/n}`: the same law).
 
     Notes
     -----
-    The formula is undefined for :math:`n < 164`, where :math:`\gamma_n \le 0`.  There
+    The formula is undefined for :math:`n < 164`, where :math:`\gamma_n \le 0` (the authors' code has
+    no guard and returns NaN there, e.g. at its default ``n=128``).  There
     :math:`r_n(x)` is the exact finite-n quantile, at the same probability :math:`e^{-e^{-x}}`, of
     the spectral radius of a complex Ginibre matrix (Kostlan 1992), the law whose Gumbel limit the
     formula is: defined for every ``n``, never NaN.  See

@@ -1,7 +1,7 @@
 r"""Long linear recurrences :math:`h_t = A h_{t-1}` under Glorot initialization (chapter 4).
 
 Bar, Seleznova, Alexander, Kutyniok & Giryes 2025, "Revisiting Glorot Initialization for
-Long-Range Linear Recurrences" (arXiv 2505.19827): with Glorot weights
+Long-Range Linear Recurrences" (arXiv 2505.19827, abstract): with Glorot weights
 (:math:`A_{ij} \sim \mathcal N(0, 1/n)`) the bulk of the spectrum fills the unit disk
 (circular law), but the spectral radius :math:`\rho(A)` of a finite matrix sits *above* one by
 :math:`O(\sqrt{\log n / n})`, so that the hidden state explodes once :math:`t = O(\sqrt n)`.
@@ -99,7 +99,9 @@ def gumbel_edge(n, *, ensemble: str = "complex"):
     :math:`e^{-\frac12 e^{-x}}` (Rider & Sinclair 2014; Hu & Ma 2025, :math:`\beta = 1`): the
     eigenvalues come in conjugate pairs, so half as many independent moduli compete for the maximum;
     that is the same Gumbel shifted by :math:`-\log 2`, returned here as
-    :math:`a_n - b_n\log 2`.  Bar et al. 2025 use the complex constants for their real matrices.
+    :math:`a_n - b_n\log 2`.  Bar et al. 2025 use the complex constants for their real matrices
+    (``fixed_glorot`` and ``fixed_init_A`` in ``lru/model.py`` of their code,
+    ``NogaBar/Rescaled_Glorot_for_RNN``, commit 4d4b2d1).
 
     Parameters
     ----------
@@ -295,8 +297,9 @@ def _exact_quantile(n: int, log_p: float) -> float:
 def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "paper") -> float:
     r"""The radius :math:`r_n(x)` that the rescaled Glorot divides by: the :math:`x`-quantile of :math:`\rho`.
 
-    ``method="paper"`` (Bar et al. 2025, the rescaled Glorot; the authors' code uses
-    :math:`x = \gamma_E + \pi/\sqrt6`): the Gumbel quantile of Rider's law with complex constants,
+    ``method="paper"`` (Bar et al. 2025, the rescaled Glorot, as implemented in ``fixed_glorot`` of
+    ``lru/model.py`` in ``NogaBar/Rescaled_Glorot_for_RNN``, commit 4d4b2d1, which fixes
+    :math:`x = \gamma_E + \pi/\sqrt6`; the paper's body, with its equation numbers, was not available to us): the Gumbel quantile of Rider's law with complex constants,
 
     .. math:: r_n(x) = 1 + \sqrt{\gamma_n/(4n)} + x/\sqrt{4 n \gamma_n},
 
