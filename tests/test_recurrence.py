@@ -36,17 +36,18 @@ def _direct(A, h, t):
     return np.log(np.linalg.norm(np.einsum("...ij,...kj->...ki", np.linalg.matrix_power(A, t), h), axis=-1))
 
 
-@pytest.mark.parametrize(
-    "a_shape, h_shape, out_lead",
-    [
-        ((5, 5), (5,), ()),
-        ((5, 5), (3, 5), (3,)),
-        ((5, 5), (2, 3, 5), (2, 3)),
-        ((4, 5, 5), (5,), (4,)),
-        ((4, 5, 5), (3, 5), (4, 3)),
-        ((4, 5, 5), (4, 3, 5), (4, 3)),
-    ],
-)
+# (A shape, h0 shape, leading shape of the output): every broadcasting case of log_norm_trajectory
+SHAPE_CASES = [
+    ((5, 5), (5,), ()),
+    ((5, 5), (3, 5), (3,)),
+    ((5, 5), (2, 3, 5), (2, 3)),
+    ((4, 5, 5), (5,), (4,)),
+    ((4, 5, 5), (3, 5), (4, 3)),
+    ((4, 5, 5), (4, 3, 5), (4, 3)),
+]
+
+
+@pytest.mark.parametrize("a_shape, h_shape, out_lead", SHAPE_CASES)
 def test_broadcasting_and_values_match_matrix_powers(a_shape, h_shape, out_lead):
     gen = np.random.default_rng(0)
     A = gen.standard_normal(a_shape) / math.sqrt(5)
@@ -385,3 +386,132 @@ def test_tanh_saturation_one_mode_prediction():
     assert np.all((ratio > 0.6) & (ratio < 1.8)), ratio
     assert rec.tanh_saturation(0.9) == 0.0
     assert rec.tanh_saturation(1.1) == pytest.approx(0.1 / 1.1**3)
+
+
+# --------------------------------------------------------------------------------------------
+# log_norm_trajectory(method="eig"): A = V diag(lambda) V^-1, h_t = V (lambda^t c)
+
+EPS = np.finfo(float).eps
+
+
+def _eig_tolerance(A, t):
+    # Error budget of |log||h_t||_eig - log||h_t||_power|: the computed eigenvalues carry a relative
+    # backward error of about eps ||A|| kappa_i / |lambda_i| <= eps ||A|| cond(V) / rho, which the
+    # power t multiplies; V and c = V^-1 h0 add cond(V) eps; the power method adds one rounding of a
+    # matrix-vector product (<= n eps, about sqrt(n) eps) per step, a random walk over t steps.
+    # Factor 10 for the constants hidden in "about".
+    lam, V = np.linalg.eig(A)
+    rho = np.abs(lam).max()
+    n = A.shape[-1]
+    return 10 * EPS * (np.linalg.cond(V) * (1 + t * np.linalg.norm(A, 2) / rho) + np.sqrt(t * n) * n)
+
+
+@pytest.mark.parametrize("n, scale", [(8, 1.0), (64, 1.05), (64, 0.95), (200, 1.0)])
+def test_eig_matches_power_on_glorot(n, scale):
+    gen = np.random.default_rng(n)
+    A = scale * gen.standard_normal((n, n)) / math.sqrt(n)
+    H = gen.standard_normal((3, n))
+    steps = 3000  # long enough that most modes are dropped as negligible at the end
+    p = rec.log_norm_trajectory(A, H, steps)
+    e = rec.log_norm_trajectory(A, H, steps, method="eig")
+    assert e.shape == p.shape == (3, steps + 1) and np.all(np.isfinite(e))
+    assert np.array_equal(e[:, 0], p[:, 0])  # t = 0 is log||h0|| itself
+    t = np.arange(steps + 1)
+    tol = _eig_tolerance(A, t)
+    assert np.all(np.abs(e - p) <= tol), (np.abs(e - p) / tol).max()
+    # the growth rate tends to log rho(A), which neither method is told
+    rho = rec.spectral_radius(A)
+    assert abs((e[:, -1] - e[:, steps // 2]).mean() / (steps - steps // 2) - math.log(rho)) < 5e-3
+
+
+def test_eig_closed_forms_over_1e5_steps():
+    steps = 100_000
+    t = np.arange(steps + 1)
+    out = rec.log_norm_trajectory(2.0 * np.eye(4), np.full(4, 3.0), steps, method="eig")
+    np.testing.assert_allclose(out, math.log(6.0) + t * math.log(2.0), rtol=1e-14)
+    # r R(theta) on three planes (block diagonal, normal): ||h_t|| = r^t ||h_0|| exactly
+    blocks = [r * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+              for r, a in ((1.0, 0.3), (1.0, 2.5), (1.0, 1e-3))]
+    R = np.zeros((6, 6))
+    for i, b in enumerate(blocks):
+        R[2 * i:2 * i + 2, 2 * i:2 * i + 2] = b
+    h0 = np.arange(1.0, 7.0)
+    out = rec.log_norm_trajectory(R, h0, steps, method="eig")
+    np.testing.assert_allclose(out, 0.5 * math.log(91.0), rtol=0, atol=_eig_tolerance(R, steps))
+    # a non-normal matrix similar to a scaled rotation, A = S (r R) S^-1: h_t = r^t S R(t theta) S^-1 h0,
+    # every ||h_t|| in closed form (cos(t theta) is accurate to ~t eps at t = 1e5)
+    r, a = 1.001, 0.7
+    S = np.array([[1.0, 3.0], [0.0, 1.0]])
+    A = S @ (r * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])) @ np.linalg.inv(S)
+    h0 = np.array([1.0, -2.0])
+    u = np.linalg.solve(S, h0)
+    ct, st = np.cos(t * a), np.sin(t * a)
+    exact = t * math.log(r) + np.log(np.hypot(S[0, 0] * (ct * u[0] - st * u[1]) + S[0, 1] * (st * u[0] + ct * u[1]),
+                                              S[1, 1] * (st * u[0] + ct * u[1])))
+    out = rec.log_norm_trajectory(A, h0, steps, method="eig")
+    assert np.all(np.abs(out - exact) <= _eig_tolerance(A, t))
+    assert np.ptp(out - t * math.log(r)) > 1.0  # the transient is really non-normal (not a constant)
+
+
+@pytest.mark.parametrize("a_shape, h_shape, out_lead", SHAPE_CASES)
+def test_eig_batching_matches_power(a_shape, h_shape, out_lead):
+    gen = np.random.default_rng(1)
+    A = gen.standard_normal(a_shape) / math.sqrt(5)
+    h = gen.standard_normal(h_shape)
+    p = rec.log_norm_trajectory(A, h, 400)
+    e = rec.log_norm_trajectory(A, h, 400, method="eig")
+    assert e.shape == p.shape == out_lead + (401,)
+    mats = A.reshape(-1, 5, 5)
+    tol = max(_eig_tolerance(M, 400) for M in mats)
+    np.testing.assert_allclose(e, p, rtol=0, atol=tol)
+
+
+def test_eig_zero_and_decoupled_states():
+    # A = 0: the state is mapped exactly to zero, -inf (not NaN) from t = 1 as with the power method
+    out = rec.log_norm_trajectory(np.zeros((3, 3)), np.ones(3), 4, method="eig")
+    assert out[0] == pytest.approx(0.5 * math.log(3)) and np.all(out[1:] == -np.inf)
+    # a state with no component on the top mode decays at its own rate (no spurious underflow)
+    out = rec.log_norm_trajectory(np.diag([2.0, 0.5]), np.array([[0.0, 1.0], [1.0, 1.0]]), 5000, method="eig")
+    t = np.arange(5001)
+    np.testing.assert_allclose(out[0], t * math.log(0.5), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(out[1, 100:], t[100:] * math.log(2.0), rtol=1e-14)
+    assert rec.log_norm_trajectory(np.eye(2), np.ones(2), 0, method="eig").shape == (1,)
+
+
+def test_eig_auto_picks_a_method():
+    gen = np.random.default_rng(2)
+    A = gen.standard_normal((32, 32)) / math.sqrt(32)
+    h = gen.standard_normal(32)
+    # short run: the decomposition costs more than the products, so "auto" is the power method
+    assert np.array_equal(rec.log_norm_trajectory(A, h, 20, method="auto"), rec.log_norm_trajectory(A, h, 20))
+    # long run: "auto" is the eigen-decomposition
+    long_e = rec.log_norm_trajectory(A, h, 20_000, method="eig")
+    assert np.array_equal(rec.log_norm_trajectory(A, h, 20_000, method="auto"), long_e)
+    # a defective matrix in a stack: "auto" falls back to the power method for that matrix only
+    J = np.array([[1.0, 1.0], [0.0, 1.0]])
+    stack = np.stack([np.diag([0.5, 0.9]), J])
+    out = rec.log_norm_trajectory(stack, np.ones(2), 20_000, method="auto")
+    np.testing.assert_array_equal(out[1], rec.log_norm_trajectory(J, np.ones(2), 20_000))
+    np.testing.assert_array_equal(out[0], rec.log_norm_trajectory(stack[0], np.ones(2), 20_000, method="eig"))
+
+
+def test_eig_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        rec.log_norm_trajectory(np.eye(2), np.ones(2), 3, method="qr")
+    for name in ("tanh", "relu"):
+        with pytest.raises(ValueError, match="linear"):
+            rec.log_norm_trajectory(np.eye(2), np.ones(2), 3, activation=name, method="eig")
+    lin = rec.log_norm_trajectory(0.5 * np.eye(2), np.ones(2), 3, activation="linear", method="eig")
+    np.testing.assert_allclose(lin, 0.5 * math.log(2) + np.arange(4) * math.log(0.5), rtol=1e-15)
+    # defective (a Jordan block) and nearly defective: cond(V) > EIG_MAX_COND is an error naming A
+    with pytest.raises(ValueError, match="condition number"):
+        rec.log_norm_trajectory(np.array([[1.0, 1.0], [0.0, 1.0]]), np.ones(2), 3, method="eig")
+    with pytest.raises(ValueError, match=r"A\[1\]"):
+        rec.log_norm_trajectory(np.stack([np.eye(2), np.array([[1.0, 1.0], [1e-20, 1.0]])]), np.ones(2), 3,
+                                method="eig")
+    # the validation of A, h0 and steps is shared with the power method
+    with pytest.raises(ValueError):
+        rec.log_norm_trajectory(np.eye(3), np.zeros(3), 2, method="eig")
+    with pytest.raises(ValueError):
+        rec.log_norm_trajectory(np.ones((3, 4)), np.ones(4), 2, method="eig")
+    assert rec.EIG_MAX_COND == 1e8

@@ -10,7 +10,8 @@ This module provides
 
 * trajectories: :func:`log_norm_trajectory` (:math:`\log\|h_t\|` for :math:`t = 0..T`, renormalised
   at every step so nothing overflows or underflows at any length, batched over initial states and
-  over a stack of matrices; linear, ReLU or tanh), :func:`glorot_log_norms` (ensembles of Glorot
+  over a stack of matrices; linear, ReLU or tanh; or, for the linear one, from a single
+  eigen-decomposition, ``method="eig"``), :func:`glorot_log_norms` (ensembles of Glorot
   recurrences, drawn in chunks), :func:`diagonal_log_norm_trajectory` and :func:`glorot_eigenvalues`
   (the diagonal, LRU-style variant);
 * the edge law: :func:`ginibre_gamma`, :func:`gumbel_edge`, :func:`gumbel_cdf` (Rider 2003; Rider &
@@ -30,15 +31,17 @@ Defined in chapter 4.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
-from scipy import optimize, special
+from scipy import linalg, optimize, special
 
 from ._validate import as_rng, check_finite_array, check_int
 from .activations import get_activation
 
 __all__ = [
     "log_norm_trajectory",
+    "EIG_MAX_COND",
     "ginibre_gamma",
     "gumbel_edge",
     "GUMBEL_MEAN_PLUS_STD",
@@ -144,13 +147,123 @@ def _check_matrices(A):
     return arr
 
 
-def log_norm_trajectory(A, h0, steps, *, activation=None) -> np.ndarray:
+#: Largest condition number of the eigenvector matrix accepted by ``method="eig"`` of
+#: :func:`log_norm_trajectory` (its relative error is about ``cond(V) * eps``, ~2e-8 here).
+EIG_MAX_COND = 1e8
+
+# modes whose term |lambda_i|^t |c_i| is below eps / sqrt(n) times the largest one are dropped: the
+# dropped part of ||V z|| is then at most cond(V) * eps relative, the accuracy of the method itself.
+_EPS = float(np.finfo(float).eps)
+
+
+def _eig_modes(A):
+    """Eigen-decomposition of one real matrix, LU of ``V`` and an estimate of ``cond_1(V)``."""
+    lam, V = np.linalg.eig(A)
+    lam = lam.astype(complex, copy=False)
+    V = V.astype(complex, copy=False)
+    with warnings.catch_warnings():  # an exactly singular V (defective A) is reported below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        lu = linalg.lu_factor(V, check_finite=False)
+    gecon = linalg.lapack.get_lapack_funcs("gecon", (lu[0],))
+    rcond, _ = gecon(lu[0], float(np.abs(V).sum(axis=0).max()), norm="1")
+    cond = math.inf if not rcond > 0 else 1.0 / float(rcond)
+    return lam, V, lu, cond
+
+
+def _eig_active_steps(lam, steps: int) -> int:
+    """Estimated number of (mode, step) pairs ``method="eig"`` works on (for ``method="auto"``)."""
+    with np.errstate(divide="ignore"):
+        gap = np.max(np.log(np.abs(lam))) - np.log(np.abs(lam))
+    reach = -math.log(_EPS / math.sqrt(lam.size)) + 10.0  # + 10: spread of log|c_i| (a heuristic)
+    with np.errstate(divide="ignore"):
+        horizon = np.where(gap > 0, reach / np.where(gap > 0, gap, 1.0), np.inf)
+    return int(np.minimum(float(steps), np.floor(horizon)).sum())
+
+
+def _eig_log_norms(lam, V, lu, X, steps: int, out, budget_bytes: float = 64e6) -> None:
+    r"""Fill ``out[:, 1:]`` (shape (k, steps + 1)) with :math:`\log\|V \Lambda^t V^{-1} x_j\|`.
+
+    Real ``A``: conjugate pairs are folded, :math:`h_t = \sum_{\text{real}} v_i z_i +
+    2\,\mathrm{Re}\sum_{\mathrm{Im}\lambda_i>0} v_i z_i`, so each block is one real product
+    ``[Re V, -Im V] @ [Re z; Im z]``.  Per state and step the largest term
+    :math:`\log(|c_i||\lambda_i|^t)` is factored out, so nothing overflows or underflows.
+    """
+    n, k = X.shape[1], X.shape[0]
+    c = linalg.lu_solve(lu, X.T.astype(complex), check_finite=False)  # (n, k)
+    keep = lam.imag >= 0
+    lam, c, V = lam[keep], c[keep] * np.where(lam[keep].imag > 0, 2.0, 1.0)[:, None], V[:, keep]
+    with np.errstate(divide="ignore"):
+        loglam, logc = np.log(np.abs(lam)), np.log(np.abs(c))
+    arg, argc = np.angle(lam), np.angle(c)
+    log_thr = math.log(_EPS / math.sqrt(n))
+    t0, p, idx, W = 1, lam.size, None, None
+    while t0 <= steps:
+        tb = int(max(1, min(steps + 1 - t0, budget_bytes // (8.0 * k * (6 * p + 2 * n)))))
+        t1 = t0 + tb - 1
+        # mode i can be dropped on [t0, t1] if, for every state j, L_ij(t) - L_lj(t) < log_thr at both
+        # ends, where l = argmax_i L_ij(t1): the difference is linear in t, and L_lj(t) <= max_i L_ij(t)
+        with np.errstate(invalid="ignore"):
+            L0, L1 = logc + t0 * loglam[:, None], logc + t1 * loglam[:, None]
+            top = np.argmax(L1, axis=0)
+            cols = np.arange(k)
+            active = np.any((L0 - L0[top, cols] >= log_thr) | (L1 - L1[top, cols] >= log_thr), axis=1)
+        new = np.flatnonzero(active)
+        if idx is None or not np.array_equal(new, idx):
+            idx, p = new, new.size
+            W = np.concatenate([V.real[:, idx], -V.imag[:, idx]], axis=1)  # (n, 2p)
+        t = np.arange(t0, t1 + 1, dtype=float)
+        if p == 0:  # every state has been mapped exactly to zero
+            out[:, t0:t1 + 1] = -np.inf
+            t0 = t1 + 1
+            continue
+        L = logc[idx, :, None] + t * loglam[idx, None, None]  # (p, k, tb)
+        M = L.max(axis=0)  # (k, tb)
+        alive = np.isfinite(M)
+        Ms = np.where(alive, M, 0.0)
+        with np.errstate(invalid="ignore"):
+            mag = np.exp(L - Ms)
+        mag = np.where(alive, mag, 0.0)
+        ph = argc[idx, :, None] + t * arg[idx, None, None]
+        Z = np.concatenate([mag * np.cos(ph), mag * np.sin(ph)], axis=0).reshape(2 * p, k * tb)
+        r = np.linalg.norm(W @ Z, axis=0).reshape(k, tb)
+        with np.errstate(divide="ignore"):
+            out[:, t0:t1 + 1] = np.where(alive & (r > 0), Ms + np.log(np.where(r > 0, r, 1.0)), -np.inf)
+        t0 = t1 + 1
+
+
+def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power") -> np.ndarray:
     r"""Return :math:`\log\|h_t\|_2` for :math:`h_t = A h_{t-1}` (or :math:`\phi(A h_{t-1})`), :math:`t = 0..\text{steps}`.
 
     The state is renormalised at every step, :math:`u_t = A u_{t-1} / \|A u_{t-1}\|`, and the
     log-norms are accumulated, :math:`\log\|h_t\| = \log\|h_0\| + \sum_{s \le t} \log\|A u_{s-1}\|`,
     so nothing overflows or underflows at any length (``A = 2 I`` over :math:`10^5` steps gives
     :math:`t\log 2` exactly).  The cost is one matrix product per step, as for the bare recurrence.
+
+    ``method="eig"`` (linear recurrence only) diagonalises once instead,
+    :math:`A = V\,\mathrm{diag}(\lambda)\,V^{-1}` (complex, ``numpy.linalg.eig``), so that with
+    :math:`c = V^{-1} h_0`
+
+    .. math:: h_t = V\,(\lambda^t \odot c),\qquad
+              \log\|h_t\| = M_t + \log\bigl\|V\,\bigl(e^{t\log|\lambda| + \log|c| - M_t}\,
+              e^{i(t\arg\lambda + \arg c)}\bigr)\bigr\|,\quad
+              M_t = \max_i\,\bigl(t\log|\lambda_i| + \log|c_i|\bigr),
+
+    powers taken in the log domain and the largest term factored out at every ``t`` (no overflow
+    or underflow at any length), evaluated in blocks of steps (about 64 MB of work arrays).
+    Terms below :math:`\varepsilon/\sqrt n` of the largest are dropped, which changes
+    :math:`\|h_t\|` by at most :math:`\mathrm{cond}(V)\,\varepsilon` relative; conjugate pairs are
+    folded into one real product.  Cost: :math:`O(n^3)` once per matrix, then
+    :math:`O(n\,k\,p(t))` per step for ``k`` states, where :math:`p(t) \le n` counts the modes
+    within a factor :math:`\varepsilon/\sqrt n` of the largest at step ``t``.  For Glorot
+    matrices :math:`p(t)` falls like :math:`n\cdot O(\log(1/\varepsilon)/t)`, so long runs are several
+    times cheaper than ``"power"``; when every :math:`|\lambda_i|` is equal (orthogonal ``A``)
+    :math:`p(t) = n` and ``"eig"`` costs more than ``"power"`` (2 to 3 times in
+    ``benchmarks/bench_recurrence.py``): the norm of a non-normal :math:`h_t` needs an :math:`O(n)`
+    product per mode and step, so no exact method is :math:`O(k\,n)` per step in general.  Accuracy: relative
+    error of :math:`\|h_t\|` about :math:`\mathrm{cond}(V)\,\varepsilon\,(1 + t\,\|A\|/\rho(A))`
+    (backward error of the eigenvalues raised to the power ``t``); a matrix with
+    :math:`\mathrm{cond}_1(V) >` :data:`EIG_MAX_COND` (e.g. a defective one, such as a Jordan block)
+    raises ``ValueError``.
 
     Parameters
     ----------
@@ -167,6 +280,12 @@ def log_norm_trajectory(A, h0, steps, *, activation=None) -> np.ndarray:
         activation (``"relu"``) is renormalised the same way; any other (``"tanh"``, chapter 4's
         "where the theory stops") is iterated on the raw state, which cannot overflow when
         :math:`\phi` is bounded; a state that underflows to exactly zero gives ``-inf``.
+    method : {"power", "eig", "auto"}
+        ``"power"`` (default): repeated products with renormalisation, any activation.
+        ``"eig"``: the eigen-decomposition above (linear only).  ``"auto"``: ``"eig"`` for a linear
+        recurrence when the estimated work (from the moduli :math:`|\lambda_i|`) is below half that
+        of ``"power"`` and :math:`\mathrm{cond}(V) \le` :data:`EIG_MAX_COND`, ``"power"``
+        otherwise; results then agree with ``"power"`` to rounding, not bit for bit.
 
     Returns
     -------
@@ -189,6 +308,13 @@ def log_norm_trajectory(A, h0, steps, *, activation=None) -> np.ndarray:
     phi = None if act is None or act.name == "linear" else act.phi
     h0 = check_finite_array(h0, "h0", ndim=(1, 2, 3))
     steps = check_int(steps, "steps", minimum=0)
+    if method not in ("power", "eig", "auto"):
+        raise ValueError(f"method: expected 'power', 'eig' or 'auto', got {method!r}")
+    if method == "eig" and phi is not None:
+        raise ValueError(
+            f"method: 'eig' diagonalises the linear recurrence only, got activation {act.name!r}; "
+            "use method='power'"
+        )
     if h0.shape[-1] != n:
         raise ValueError(f"h0: expected states of size n = {n} (last axis), got shape {h0.shape}")
     if h0.ndim == 3 and A.ndim == 3 and h0.shape[0] != A.shape[0]:
@@ -213,6 +339,28 @@ def log_norm_trajectory(A, h0, steps, *, activation=None) -> np.ndarray:
         raise ValueError("h0: every initial state must be non-zero (its log-norm would be -inf)")
     out = np.empty(x.shape[:2] + (steps + 1,))
     out[..., 0] = np.log(norms0)
+    k = x.shape[1]
+    # flops of the products per matrix, plus ~5e4 flops worth of Python/BLAS call overhead per step
+    power_work = 2.0 * n * n * k * steps + 5e4 * steps / mats.shape[0]
+    if phi is None and steps > 0 and (method == "eig" or (method == "auto" and 25.0 * n**3 < 0.5 * power_work)):
+        rest = []  # matrices left to the power method ("auto" only)
+        for i in range(mats.shape[0]):
+            lam, V, lu, cond = _eig_modes(mats[i])
+            if method == "auto" and (
+                cond > EIG_MAX_COND or 25.0 * n**3 + 2.0 * n * k * _eig_active_steps(lam, steps) >= 0.5 * power_work
+            ):
+                rest.append(i)
+                continue
+            if cond > EIG_MAX_COND:
+                raise ValueError(
+                    f"A: the eigenvector matrix{'' if A.ndim == 2 else f' of A[{i}]'} has condition number "
+                    f"{cond:.3g} > EIG_MAX_COND = {EIG_MAX_COND:.0e} (defective or nearly so): method='eig' "
+                    "would lose about log10(cond) digits; use method='power'"
+                )
+            _eig_log_norms(lam, V, lu, x[i], steps, out[i])
+        if rest:
+            out[rest] = log_norm_trajectory(mats[rest], x[rest], steps, method="power")
+        return out.reshape(lead + (steps + 1,))
     u = x / norms0[..., None] if renorm else np.array(x)
     # row-vector convention, h_t^T = h_{t-1}^T A^T: one BLAS gemm per step for a single matrix
     # (the (k, n) block times A^T), one batched gemm per step for a stack.
