@@ -62,7 +62,7 @@ def _inner_reference(name, deriv):
         if deriv:
             return lambda m, s: norm.cdf((1 - m) / s) - norm.cdf((-1 - m) / s)
         # E[clip(X, -1, 1)] = -1 + int_{-1}^{1} P(X > t) dt, by quadrature
-        return lambda m, s: -1 + integrate.quad(lambda t: norm.cdf((m - t) / s), -1, 1, epsabs=1e-15, epsrel=1e-14)[0]
+        return lambda m, s: -1 + integrate.quad(lambda t: norm.cdf((m - t) / s), -1, 1, epsabs=1e-13, epsrel=1e-12)[0]
     # tanh: trapezoid on a very fine grid (spectrally accurate for this smooth integrand)
     z = np.linspace(-12, 12, 240001)
     wz = norm.pdf(z) * (z[1] - z[0])
