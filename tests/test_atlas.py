@@ -265,6 +265,10 @@ def test_residual_stack_idinit_closed_form():
     pos = x > 0
     expected = np.sqrt(grow**2 * np.sum(x[pos] ** 2) + np.sum(x[~pos] ** 2))
     np.testing.assert_allclose(res.norms, expected, rtol=1e-12)
+    # the library's closed form (used by the chapter) is the same expression
+    np.testing.assert_allclose(atlas.idinit_residual_norms(x, epsilon=eps, copies=4, depth=depth), expected, rtol=1e-14)
+    with pytest.raises(ValueError, match="epsilon"):
+        atlas.idinit_residual_norms(x, epsilon=-1.0, copies=4, depth=depth)
     np.testing.assert_allclose(np.sort(res.singular_values), np.sort(np.where(pos, grow[-1], 1.0)), rtol=1e-12)
     # The gradient reaching W1 is O(eps); with a zero last layer it is exactly zero.
     W2_zero = np.zeros_like(W2)

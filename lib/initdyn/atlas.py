@@ -53,6 +53,7 @@ __all__ = [
     "expected_givens_density",
     "GivensResult",
     "meanfield_applies",
+    "idinit_residual_norms",
     "effective_sigma_w2",
     "snap_sigma_w2",
     "meanfield_cells",
@@ -365,3 +366,28 @@ def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
         grad[l] = np.linalg.norm(u) * np.linalg.norm(xs[l])
         g = g + W1[l].T @ u
     return ResidualSignal(np.linalg.norm(xs, axis=1), np.linalg.svd(J, compute_uv=False), grad)
+
+
+def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:
+    r"""Closed form of :func:`residual_stack`'s norms for ReLU blocks initialised by IDInit.
+
+    With :math:`W_1 = [I; \dots; I]` (``copies`` stacked identities, :func:`initdyn.init.idinit` of shape
+    ``(copies * N, N)``) and :math:`W_2` the zero-preserving IDInit of scale :math:`\varepsilon`
+    (``idinit(..., zero_preserving=True, epsilon=epsilon)``), one block maps
+    :math:`x \mapsto x + \varepsilon\,\mathrm{copies}\;\mathrm{relu}(x)`: the positive coordinates grow by
+    :math:`1 + \mathrm{copies}\,\varepsilon`, the others are kept, so
+
+    .. math:: \|x_l\|^2 = (1 + \mathrm{copies}\,\varepsilon)^{2l}\,\|x_+\|^2 + \|x_-\|^2,
+              \qquad l = 0, \dots, \mathrm{depth}.
+
+    Returns the norms :math:`\|x_l\|`, shape ``(depth + 1,)`` (chapter 6, Figure 1).
+    """
+    x = check_finite_array(x, "x", ndim=1)
+    eps = float(check_finite_array(epsilon, "epsilon", ndim=0))
+    if eps < 0:
+        raise ValueError(f"epsilon: expected a number >= 0, got {epsilon!r}")
+    copies = check_int(copies, "copies", minimum=1)
+    depth = check_int(depth, "depth", minimum=0)
+    pos = x > 0
+    grow = (1.0 + copies * eps) ** np.arange(depth + 1)
+    return np.sqrt(grow**2 * np.sum(x[pos] ** 2) + np.sum(x[~pos] ** 2))
