@@ -2,7 +2,8 @@
 """The two commands of the README, with nothing but Python 3.11 and pip installed.
 
     python3 dev.py book   # set up .venv, build the book into _build/html (executes every notebook)
-    python3 dev.py test   # set up .venv, build the book, run pytest --nbval over notebooks/ and tests/
+    python3 dev.py test   # set up .venv, build the book, run pytest --nbval over notebooks/ and tests/,
+                          # then nbval again under two other OpenBLAS kernel families (1 and 2 threads)
 
 Set-up is a local virtual environment in .venv with the library installed in
 editable mode and the pinned extras of pyproject.toml; it is redone only when
@@ -64,19 +65,68 @@ def book() -> None:
     print(f"\nThe book is built: open {ROOT / '_build' / 'html' / 'index.html'}")
 
 
-#: The nbval run is single-threaded; the book build before it used the machine's default
-#: threading, and tests/test_book.py checks that the build printed what the stored notebooks print.
-SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+def threads(n: int) -> dict:
+    """Environment variables that fix the BLAS/OpenMP thread count to ``n``."""
+    return {name: str(n) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+#: OpenBLAS kernel families of x86-64 (names for OPENBLAS_CORETYPE), oldest first, with the CPU flags
+#: each one's instructions need.  numpy's wheels pick one at run time; their last bits differ.
+KERNEL_FAMILIES = [
+    ("Nehalem", {"sse4_2"}),
+    ("Sandybridge", {"avx"}),
+    ("Haswell", {"avx2", "fma"}),
+    ("SkylakeX", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+]
+
+
+def cpu_flags() -> set:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+    return set(line.partition(":")[2].split())
+
+
+def kernel_checks() -> list[tuple[str, int]]:
+    """The (kernel family, threads) pairs that nbval re-checks besides the machine's own default.
+
+    The machine's default family runs in the book build (default threading) and in the main pytest
+    run (one thread); here come up to two more families that this CPU can execute, newest first, one
+    at 2 threads and one at 1.  A reader runs the same on their machine with
+    ``OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 .venv/bin/python -m pytest --nbval ... notebooks``.
+    """
+    flags = cpu_flags()
+    runnable = [name for name, need in KERNEL_FAMILIES if need <= flags]
+    native = runnable[-1] if runnable else None
+    others = [name for name in reversed(runnable) if name != native][:2]
+    return [(name, 2 if k == 0 else 1) for k, name in enumerate(others)]
+
+
+NBVAL = ["-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg"]
 
 
 def test(extra: list[str]) -> None:
+    """Build the book, run pytest --nbval over notebooks/ and tests/ single-threaded, then (for a full run,
+    i.e. without extra pytest arguments) nbval again under other OpenBLAS kernel families and threads."""
     setup()
     build()
-    env_ = {**env(), **SINGLE_THREAD, "INITDYN_REQUIRE_BOOK": "1"}
-    cmd = [PY, "-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg",
-           "notebooks", "tests", *extra]
+    env_ = {**env(), **threads(1), "INITDYN_REQUIRE_BOOK": "1"}
+    cmd = [PY, *NBVAL, "notebooks", "tests", *extra]
     print("+", " ".join(str(c) for c in cmd), flush=True)
     subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env_, check=True)
+    if extra:
+        print("(extra pytest arguments given: the runs under other OpenBLAS kernel families are skipped)")
+        return
+    checks = kernel_checks()
+    if not checks:
+        print("no other OpenBLAS kernel family known for this CPU: only its own was checked")
+    for family, n in checks:
+        print(f"+ OPENBLAS_CORETYPE={family} OPENBLAS_NUM_THREADS={n}", flush=True)
+        env_k = {**env(), **threads(n), "OPENBLAS_CORETYPE": family}
+        subprocess.run([str(PY), *NBVAL, "-p", "no:cacheprovider", "-q", "notebooks"], cwd=ROOT, env=env_k,
+                       check=True)
 
 
 def main(argv: list[str]) -> int:

@@ -285,6 +285,7 @@ def test_tanh_rnn_top_exponent_is_half_log_chi1(sigma_w2):
     assert abs(lam.mean() - theory) < 4 * lam.std(ddof=1) / 2 + 0.02
 
 
+@pytest.mark.slow
 def test_tanh_spectrum_below_and_above_the_transition():
     # Chapter 5, Sec. 4, Fig. 6 (width 100, sigma_b^2 = 0.05): no positive exponent at sigma_w^2 = 0.8
     # (mean field -0.22), a positive top exponent at 4.0 (mean field +0.15); the sum (mean log |det J|) is

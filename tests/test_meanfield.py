@@ -177,6 +177,7 @@ def test_chapter1_q_star_values(sw2, printed):
     assert round(mf.q_star(sigma_w2=sw2, sigma_b2=0.05, activation="tanh"), 4) == printed
 
 
+@pytest.mark.slow
 def test_chapter1_c_star_and_chi1_values():
     from scipy import optimize
 

@@ -192,6 +192,7 @@ def test_kostlan_law_matches_eigenvalues_of_complex_ginibre():
     assert rec.ks_distance(rho, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < rec.dkw_bound(size, 1e-3)
 
 
+@pytest.mark.slow
 def test_gumbel_limit_with_the_published_rate():
     # Rider 2003: the exact law tends to the Gumbel law; Ma & Meng 2025 (arXiv 2501.08039):
     # sup |F_n - Gumbel| ~ (2/e) log log n / log n.  Deterministic: exact CDF on a fine grid.
@@ -208,6 +209,7 @@ def test_gumbel_limit_with_the_published_rate():
     assert rec.ks_distance(x, lambda r: rec.gumbel_cdf(r, 10**6)) < dist[10**6] + rec.dkw_bound(2000, 1e-3)
 
 
+@pytest.mark.slow
 def test_real_glorot_radii_exceed_one_as_chapter_reports():
     # Chapter 4, section 1: Glorot's spectral radius is above one with probability -> 1.
     # At n = 128 the probability is about 0.95 (400 matrices in the chapter); lower bound at 3 se.
@@ -277,6 +279,7 @@ def test_rescaled_glorot_variance_and_shape():
     assert np.all(np.isfinite(small))
 
 
+@pytest.mark.slow
 def test_rescaled_glorot_probability_below_one():
     # n = 128 (< 164: the exact-quantile rule): P(rho < 1) = e^{-e^{-x}} = 0.856 for complex
     # matrices exactly; for real (Glorot) matrices the upper tail of the radius law is within

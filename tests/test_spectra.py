@@ -180,6 +180,7 @@ CASES = [("linear", "gaussian", None), ("relu", "gaussian", None), ("relu", "ort
          ("tanh", "gaussian", 1.0), ("tanh", "orthogonal", 1.0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activation,weights,q", CASES)
 @pytest.mark.parametrize("depth", [2, 32])
 def test_density_integrates_to_moments(activation, weights, q, depth):
@@ -253,6 +254,7 @@ def test_ks_distance_detects_the_wrong_law():
     assert spectra.ks_distance(s**2, **kwargs("tanh", "orthogonal", 16, 1 / 64)) > 2 * dkw_eps(400)
 
 
+@pytest.mark.slow
 def test_ks_distance_paper_scale():
     # width 1000, depth 128 (the scale of the paper's spectra figures), linear Gaussian
     s = spectra.jacobian_singular_values(width=1000, depth=128, sigma_w2=1.0, sigma_b2=0.0, activation="linear",
@@ -357,3 +359,70 @@ def test_off_critical_scale_out_of_range():
             fn(**kw)
     with pytest.raises(ValueError, match="double precision"):
         spectra.jacobian_spectrum_density([1.0], **{**kw, "activation": "relu", "sigma_w2": 3.0})
+
+
+# ---------------------------------------------------------------------------
+# Long products: every singular value to relative accuracy (ProductQR)
+# ---------------------------------------------------------------------------
+
+
+def _mp_log_singular_values(factors, dps=90):
+    """Reference: the product multiplied out and its SVD in mpmath at `dps` digits."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(dps):
+        P = mpmath.eye(factors[0].shape[0])
+        for M in factors:
+            P = mpmath.matrix(M.tolist()) * P
+        sv = mpmath.svd_r(P, compute_uv=False)
+        return np.sort([float(mpmath.log(s)) for s in sv])[::-1]
+
+
+def test_product_log_singular_values_match_high_precision_across_40_decades():
+    # 60 factors I + 1.2 G/sqrt(n): singular values of the product span ~1e41, far past 1/eps = 4.5e15.
+    # The explicit float64 product loses everything below 1e-16 sigma_max; ProductQR + Jacobi SVD keeps
+    # each log sigma_i to ~1e-12 absolute (relative accuracy of sigma_i), against 90-digit mpmath.
+    gen = np.random.default_rng(1)
+    n = 12
+    factors = [np.eye(n) + 1.2 * gen.standard_normal((n, n)) / math.sqrt(n) for _ in range(60)]
+    ref = _mp_log_singular_values(factors)
+    assert (ref[0] - ref[-1]) / math.log(10) > 35
+    got = spectra.log_singular_values_of_product(factors)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-10)
+    P = np.linalg.multi_dot(factors[::-1])
+    naive = np.log(np.linalg.svd(P, compute_uv=False))
+    assert np.abs(naive - ref).max() > 1.0   # the explicit product is wrong in the tail: what this fixes
+
+
+def test_product_log_singular_values_past_the_float_range():
+    # Factors diag(exp(-a_i)) (I + G/2 sqrt(n)) with a_i from 0 to 12: after 80 factors the singular values of
+    # the product spread over ~400 decades, past what a float64 holds (1e-308), so the blocks of the final
+    # Jacobi SVD (150 decades each, with 40-decade neighbours) are exercised.  Against mpmath at 1200 digits,
+    # each log sigma_i to 1e-9 absolute (relative accuracy of every singular value).
+    mpmath = pytest.importorskip("mpmath")
+    gen = np.random.default_rng(4)
+    n = 10
+    rates = np.linspace(0.0, 12.0, n)
+    factors = [np.exp(-rates)[:, None] * (np.eye(n) + gen.standard_normal((n, n)) / (2 * math.sqrt(n)))
+               for _ in range(80)]
+    with mpmath.workdps(1200):
+        P = mpmath.eye(n)
+        for M in factors:
+            P = mpmath.matrix(M.tolist()) * P
+        ref = np.sort([float(mpmath.log(v)) for v in mpmath.svd_r(P, compute_uv=False)])[::-1]
+    assert (ref[0] - ref[-1]) / math.log(10) > 350
+    np.testing.assert_allclose(spectra.log_singular_values_of_product(factors), ref, rtol=0, atol=1e-9)
+
+
+def test_product_qr_no_overflow_and_validation():
+    # 2000 factors 10 I: log sigma = 2000 log 10 exactly (10^2000 overflows float64)
+    acc = spectra.ProductQR(3)
+    for _ in range(2000):
+        acc.push(10.0 * np.eye(3))
+    np.testing.assert_allclose(acc.log_singular_values(), 2000 * math.log(10), rtol=1e-12)
+    with pytest.raises(ValueError, match="M: expected shape"):
+        acc.push(np.eye(4))
+    with pytest.raises(ValueError, match="factors"):
+        spectra.log_singular_values_of_product([])
+    assert np.all(np.isneginf(spectra.ProductQR(2).push(np.zeros((2, 2))).log_singular_values()))
+    with pytest.raises(TypeError, match="n"):
+        spectra.ProductQR(2.5)

@@ -152,6 +152,7 @@ def test_bad_batches():
 CHAPTER = dict(dim=16, width=64, depth=96, n_classes=4)
 
 
+@pytest.mark.slow
 def test_orthogonal_critical_tanh_trains_fastest():
     task = train.teacher_task(n_train=512, n_test=512, dim=16, n_classes=4, rng=1)
     sw2, sb2 = spectra.critical_point(0.05, activation="tanh")

@@ -330,6 +330,7 @@ class ResidualSignal(NamedTuple):
     norms: np.ndarray
     singular_values: np.ndarray
     grad_w1: np.ndarray
+    log_singular_values: np.ndarray
 
 
 def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
@@ -337,7 +338,9 @@ def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
 
     ``W1`` has shape ``(depth, hidden, width)``, ``W2`` ``(depth, width, hidden)``; ``x`` one input.
     The Jacobian :math:`\prod_l (I + W_2^l D_l W_1^l)`, :math:`D_l = \mathrm{diag}\,\phi'(W_1^l x_l)`,
-    is accumulated exactly (forward mode).  For the loss :math:`\ell = \tfrac12\|x_L\|^2` the gradient
+    is accumulated in forward mode as a :class:`initdyn.spectra.ProductQR`, so every singular value is
+    accurate relative to itself (the explicit product would lose those below :math:`10^{-16}\sigma_{\max}`);
+    ``log_singular_values`` holds their logarithms, which never overflow.  For the loss :math:`\ell = \tfrac12\|x_L\|^2` the gradient
     with respect to :math:`W_1^l` is :math:`(D_l W_2^{l\top} g_{l+1})\,x_l^\top` with
     :math:`g_L = x_L`, :math:`g_l = (I + W_2^l D_l W_1^l)^\top g_{l+1}`; its Frobenius norm
     :math:`\|D_l W_2^{l\top} g_{l+1}\|\,\|x_l\|` vanishes identically when :math:`W_2^l = 0`
@@ -353,19 +356,21 @@ def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
     xs = np.empty((depth + 1, width))
     ds = np.empty((depth, hidden))
     xs[0] = x
-    J = np.eye(width)
+    J = spectra.ProductQR(width)
+    eye = np.eye(width)
     for l in range(depth):
         h = W1[l] @ xs[l]
         ds[l] = act.dphi(h)
         xs[l + 1] = xs[l] + W2[l] @ act.phi(h)
-        J = J + W2[l] @ (ds[l][:, None] * (W1[l] @ J))
+        J.push(eye + W2[l] @ (ds[l][:, None] * W1[l]))
     g = xs[-1].copy()
     grad = np.empty(depth)
     for l in range(depth - 1, -1, -1):
         u = ds[l] * (W2[l].T @ g)
         grad[l] = np.linalg.norm(u) * np.linalg.norm(xs[l])
         g = g + W1[l].T @ u
-    return ResidualSignal(np.linalg.norm(xs, axis=1), np.linalg.svd(J, compute_uv=False), grad)
+    log_sv = J.log_singular_values()
+    return ResidualSignal(np.linalg.norm(xs, axis=1), np.exp(log_sv), grad, log_sv)
 
 
 def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:

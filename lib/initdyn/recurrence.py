@@ -754,6 +754,11 @@ def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np
     diagonal :math:`\Lambda` with the eigenvalues of a (rescaled) Glorot matrix (``DiagRNN`` with
     ``A_init="glorot"`` or ``"fixed"`` in their public code); iterate it with
     :func:`diagonal_log_norm_trajectory`.  Dense LAPACK, in chunks of at most 64 MB.
+
+    Each row is sorted canonically, by decreasing modulus and then by argument in :math:`(-\pi, \pi]`
+    (a conjugate pair: :math:`-\theta` before :math:`\theta`).  LAPACK's own order follows its
+    deflation path, which differs between BLAS kernels and thread counts; pairing eigenvalues with
+    random initial states by position is reproducible only after this sort.
     """
     n = check_int(n, "n", minimum=1)
     size = check_int(size, "size", minimum=1)
@@ -764,7 +769,8 @@ def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np
     out = np.empty((size, n), dtype=complex)
     for a, b in _chunks(size, n):
         out[a:b] = np.linalg.eigvals(gen.standard_normal((b - a, n, n)) * (s / math.sqrt(n)))
-    return out
+    order = np.lexsort((np.angle(out), -np.abs(out)), axis=-1)
+    return np.take_along_axis(out, order, axis=-1)
 
 
 def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:

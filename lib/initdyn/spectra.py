@@ -57,6 +57,7 @@ weights ``"gaussian"`` or ``"orthogonal"``.  The simulation side
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.lapack import dgejsv
 from scipy.special import ndtri
 
 from . import _gauss
@@ -71,6 +72,9 @@ __all__ = [
     "WEIGHT_KINDS",
     "input_output_jacobian",
     "jacobian_singular_values_of",
+    "jacobian_log_singular_values_of",
+    "ProductQR",
+    "log_singular_values_of_product",
     "critical_point",
     "active_fraction",
     "jacobian_singular_values",
@@ -251,9 +255,141 @@ def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     return J
 
 
+#: Spread of row scales (natural log) of one core block (about 150 decades) and of the rows taken along
+#: on either side of it (40 decades) in the final Jacobi SVDs: rows 40 decades apart change each other's
+#: singular values by a relative 1e-80, far below rounding.
+_CORE_RANGE, _BUFFER = 345.0, 92.0
+
+
+class ProductQR:
+    r"""A product :math:`M_k \cdots M_1` of square matrices kept as :math:`Q\,D\,U`, for its singular values.
+
+    Multiplying out a long product loses every singular value below :math:`\epsilon\,\sigma_{\max}`
+    (:math:`\epsilon \approx 2\times10^{-16}`): the rounding of the largest direction swamps them, and
+    which value comes out depends on the BLAS kernels.  Here each new factor is applied to the
+    orthogonal part and re-orthogonalised, :math:`M Q = Q' R'`, :math:`T \leftarrow R' T` (the repeated
+    QR of Lyapunov-exponent computations; Benettin et al. 1980).  The triangular :math:`T = D U` is
+    stored as the logarithms of its row scales :math:`D` and rows :math:`U` of largest entry 1, so
+    neither overflow nor underflow can occur however far the growth rates spread.
+
+    The singular values of :math:`DU` are those of :math:`D_\pi L` (rows sorted by scale, then an LQ
+    factorization of the sorted :math:`U`): a lower-triangular matrix whose rows fall in scale.  Rows
+    whose scales differ by a factor :math:`r \ll 1` change each other's singular values by a relative
+    :math:`O(r^2)` only, so the rows are cut into core blocks spanning at most :math:`10^{150}`, each
+    taken together with the rows within :math:`10^{40}` above and below it (and the columns of those
+    rows), and the core's share of that window's singular values is kept.  Each window goes to
+    one-sided Jacobi SVD (LAPACK ``dgejsv``), accurate to a few ulps *relative to each singular value*
+    for such row-graded matrices (Demmel & Veselic 1992).
+
+    ``ProductQR(n)`` starts from the identity; :meth:`push` multiplies one factor on the left;
+    :meth:`log_singular_values` returns :math:`\log\sigma_i` of the product, descending.
+    """
+
+    def __init__(self, n: int):
+        self.n = check_int(n, "n", minimum=1)
+        self._q = np.eye(self.n)
+        self._u = np.eye(self.n)
+        self._logd = np.zeros(self.n)
+
+    def push(self, M) -> "ProductQR":
+        """Multiply the product on the left by ``M`` (shape ``(n, n)``, finite)."""
+        M = check_finite_array(M, "M", ndim=2)
+        if M.shape != (self.n, self.n):
+            raise ValueError(f"M: expected shape ({self.n}, {self.n}), got {M.shape}")
+        self._q, r = np.linalg.qr(M @ self._q)
+        # R' D U, row by row scaled by its largest term so that no exponential overflows
+        with np.errstate(divide="ignore"):
+            logs = np.log(np.abs(r)) + self._logd[None, :]
+        top = logs.max(axis=1)
+        alive = np.isfinite(top)
+        e = np.zeros_like(r)
+        e[alive] = np.sign(r[alive]) * np.exp(logs[alive] - top[alive, None])
+        u = e @ self._u
+        size = np.abs(u).max(axis=1)
+        alive &= size > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._u = np.where(alive[:, None], u / np.where(alive, size, 1.0)[:, None], 0.0)
+            self._logd = np.where(alive, top + np.log(np.where(alive, size, 1.0)), -np.inf)
+        return self
+
+    def log_singular_values(self) -> np.ndarray:
+        r""":math:`\log\sigma_i` of the product, descending (``-inf`` for exact zeros)."""
+        order = np.argsort(-self._logd, kind="stable")
+        logd = self._logd[order]
+        live = int(np.sum(np.isfinite(logd)))
+        out = np.full(self.n, -np.inf)
+        if live == 0:
+            return out
+        # LQ of the sorted live rows: U_live = L Q~ with L lower triangular (live x live)
+        lower = np.linalg.qr(self._u[order[:live]].T, mode="r").T
+        logd = logd[:live]
+        found, start = [], 0
+        while start < live:
+            stop = int(np.searchsorted(-logd, -(logd[start] - _CORE_RANGE), side="right"))
+            stop = max(stop, start + 1)
+            lo = int(np.searchsorted(-logd, -(logd[start] + _BUFFER), side="left"))
+            hi = int(np.searchsorted(-logd, -(logd[stop - 1] - _BUFFER), side="right"))
+            window = np.exp(logd[lo:hi] - logd[lo])[:, None] * lower[lo:hi, lo:hi]
+            sva, *_, work, _, info = dgejsv(window.T, joba=0, jobu=3, jobv=3)
+            if info != 0:  # pragma: no cover - LAPACK failure is not expected for finite input
+                raise np.linalg.LinAlgError(f"dgejsv failed with info = {info}")
+            with np.errstate(divide="ignore"):
+                logs = np.sort(np.log(sva) + (np.log(work[0]) - np.log(work[1])))[::-1] + logd[lo]
+            found.append(logs[start - lo:stop - lo])
+            start = stop
+        out[:live] = np.concatenate(found)
+        return np.sort(out)[::-1]
+
+
+def log_singular_values_of_product(factors) -> np.ndarray:
+    r""":math:`\log\sigma_i(M_k \cdots M_1)`, descending, accurate for each :math:`\sigma_i` however small.
+
+    ``factors`` is a sequence ``[M_1, ..., M_k]`` of square matrices of one size, applied first to
+    last (``M_1`` acts first).  See :class:`ProductQR` for the method; for a product whose singular
+    values span more than :math:`10^{16}` the explicit product's SVD returns noise below
+    :math:`\epsilon\,\sigma_{\max}`, this does not.
+    """
+    factors = list(factors)
+    if not factors:
+        raise ValueError("factors: expected at least one square matrix, got an empty sequence")
+    first = check_finite_array(factors[0], "factors[0]", ndim=2)
+    acc = ProductQR(first.shape[1])
+    for M in factors:
+        acc.push(M)
+    return acc.log_singular_values()
+
+
+def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
+    r""":math:`\log\sigma_i` (descending) of :func:`input_output_jacobian` ``(net, x)``.
+
+    The factors :math:`D^l W^l` are multiplied in a :class:`ProductQR`, so every singular value is
+    accurate relative to itself, also those far below :math:`10^{-16}\sigma_{\max}` that an SVD of
+    the multiplied-out Jacobian would return as rounding noise, and those below the smallest float
+    (:math:`10^{-308}`), which only a logarithm can hold.  Exact zeros (e.g. ReLU units that are off
+    in the last layer) come out as ``-inf``.
+    """
+    if not isinstance(net, RandomNetwork):
+        raise TypeError(f"net: expected an initdyn.network.RandomNetwork, got {type(net).__name__}")
+    act = get_activation(activation)
+    x = check_finite_array(x, "x", ndim=1)
+    if x.shape[0] != net.width:
+        raise ValueError(f"x: expected shape ({net.width},) (the width), got {x.shape}")
+    h = forward(net, x, activation=act)
+    acc = ProductQR(net.width)
+    for layer in range(net.depth):
+        acc.push(act.dphi(h[layer + 1])[:, None] * net.W[layer])
+    return acc.log_singular_values()
+
+
 def jacobian_singular_values_of(net, x, *, activation) -> np.ndarray:
-    """Singular values (descending) of :func:`input_output_jacobian` ``(net, x)`` (LAPACK SVD, no vectors)."""
-    return np.linalg.svd(input_output_jacobian(net, x, activation=activation), compute_uv=False)
+    r"""Singular values (descending) of :func:`input_output_jacobian` ``(net, x)``.
+
+    ``exp`` of :func:`jacobian_log_singular_values_of`: accurate relative to each value; values
+    below :math:`10^{-308}` underflow to 0 and above :math:`10^{308}` overflow to ``inf`` (use the
+    logarithms there).
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(jacobian_log_singular_values_of(net, x, activation=activation))
 
 
 def _check_depths(depths):
