@@ -35,10 +35,10 @@ def test_atlas_cells_are_the_single_purpose_functions(small_table):
         assert col["sigma_w2"] == sw2
         if atlas.meanfield_applies(fn):
             cells = atlas.meanfield_cells(sw2)
-            for key in ("chi1_tanh", "chi1_relu", "xi_c_relu"):
+            for key in ("chi1_tanh", "chi1_relu", "xi_q_relu"):
                 assert col[key] == cells[key]
         else:
-            assert all(np.isnan(col[k]) for k in ("chi1_tanh", "chi1_relu", "xi_c_relu"))
+            assert all(np.isnan(col[k]) for k in ("chi1_tanh", "chi1_relu", "xi_q_relu"))
         for act in ("tanh", "relu"):
             direct = np.median(atlas.jacobian_spread(fn, activation=act, width=s["width"], depth=s["depth"],
                                                      n_nets=s["n_nets"], rng=3))
@@ -64,10 +64,10 @@ def test_snap_sigma_w2():
 
 def test_meanfield_cells_are_chapter_one():
     cells = atlas.meanfield_cells(2.0)
-    assert cells["chi1_relu"] == pytest.approx(1.0) and cells["xi_c_relu"] == math.inf
+    assert cells["chi1_relu"] == pytest.approx(1.0) and cells["xi_q_relu"] == math.inf
     assert cells["chi1_tanh"] == meanfield.chi1(sigma_w2=2.0, sigma_b2=0.0, activation="tanh")
     cells = atlas.meanfield_cells(1.0)
-    assert cells["chi1_relu"] == pytest.approx(0.5) and cells["xi_c_relu"] == pytest.approx(1 / math.log(2))
+    assert cells["chi1_relu"] == pytest.approx(0.5) and cells["xi_q_relu"] == pytest.approx(1 / math.log(2))
 
 
 def test_meanfield_applies():

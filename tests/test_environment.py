@@ -1,4 +1,4 @@
-"""environment.yml (Binder) must name the same packages and versions as pyproject.toml."""
+"""environment.yml (Binder) must name what a reader runs, at the versions pinned in pyproject.toml."""
 
 import re
 import tomllib
@@ -16,11 +16,13 @@ def _pins(requirements):
     return pins
 
 
-def pyproject_pins():
+def pyproject_pins(extras=None):
+    """Pins of the dependencies plus the named extras (all extras when None)."""
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(meta["dependencies"])
-    for extra in meta["optional-dependencies"].values():
-        reqs += extra
+    for name, extra in meta["optional-dependencies"].items():
+        if extras is None or name in extras:
+            reqs += extra
     return _pins(sorted(set(reqs)))
 
 
@@ -41,7 +43,12 @@ def environment_pip_section():
 def test_environment_pins_match_pyproject():
     items = environment_pip_section()
     assert "-e ." in items, "Binder must install the library itself: '-e .' under pip:"
-    assert _pins([i for i in items if i != "-e ."]) == pyproject_pins()
+    # a reader's environment: the library's dependencies and the `notebook` extra, nothing of the
+    # book or test toolchains (jupyter-book, nbval, playwright, pytest)
+    assert _pins([i for i in items if i != "-e ."]) == pyproject_pins(["notebook"])
+    everything = pyproject_pins()
+    for name in ("jupyter-book", "nbval", "pytest", "playwright"):
+        assert name in everything and name not in _pins([i for i in items if i != "-e ."])
 
 
 def test_environment_pins_python_311():

@@ -188,3 +188,106 @@ def test_chapter1_c_star_and_chi1_values():
     c = optimize.brentq(lambda c: (2.5 * quad_2d("tanh", q, c, False) + 0.05) / q - c, 0.2, 0.7, xtol=1e-10)
     assert round(c, 4) == 0.4468 == round(mf.c_star(sigma_w2=2.5, sigma_b2=0.05, activation="tanh"), 4)
     assert round(mf.chi1(sigma_w2=2.5, sigma_b2=0.05, activation="tanh"), 4) == 1.1335
+
+
+# ---------------------------------------------------------------------------
+# Depth scales where the length fixed point degenerates: an independent calculation
+# ---------------------------------------------------------------------------
+
+def _relu_cmap(c):
+    """The ReLU correlation map without bias in closed form (Cho & Saul 2009 arc-cosine kernel, degree 1),
+    written here independently of initdyn: c' = (sqrt(1 - c^2) + (pi - arccos c) c) / pi."""
+    return (np.sqrt(1 - c * c) + (np.pi - np.arccos(c)) * c) / np.pi
+
+
+@pytest.mark.parametrize("sw2", [0.5, 1.0, 2.0, 3.0])
+def test_relu_without_bias_correlations_converge_as_a_power_law(sw2):
+    # Issue: xi_c was reported finite (= xi_q) for ReLU at sigma_b2 = 0.  The c-map does not depend on
+    # sigma_w2 and its slope at c = 1 is exactly 1: 1 - c_l decays like l^-2 (1 - c' ~ (1 - c) -
+    # (2 sqrt 2 / 3 pi)(1 - c)^{3/2}), so the ratio of successive gaps tends to 1 and no exponential
+    # depth scale exists.  Independent: the closed-form map above, iterated 2000 times from c = 0.
+    c = 0.0
+    gaps = []
+    for _ in range(2000):
+        c = _relu_cmap(c)
+        gaps.append(1 - c)
+    gaps = np.array(gaps)
+    assert gaps[-1] / gaps[-2] > 0.998                     # an exponential with xi = 1.44 would give 0.5
+    l = np.arange(1, 2001)
+    assert np.polyfit(np.log(l[200:]), np.log(gaps[200:]), 1)[0] == pytest.approx(-2.0, abs=0.05)
+    assert (1 - _relu_cmap(1 - 1e-10)) / 1e-10 == pytest.approx(1.0, abs=1e-4)
+    assert mf.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation="relu")[1] == np.inf
+    # and the library's map, normalised by the output length (its value at c = 1, since without bias there
+    # is no length fixed point to divide by unless sw2 = 2), is the closed form whatever q and sw2
+    cs = np.array([-0.5, 0.0, 0.3, 0.9])
+    kw = dict(sigma_w2=sw2, sigma_b2=0.0, activation="relu", q=0.7)
+    np.testing.assert_allclose(mf.c_map(cs, **kw) / mf.c_map(1.0, **kw), _relu_cmap(cs), rtol=1e-10, atol=1e-12)
+
+
+def test_relu_with_bias_depth_scale_from_the_closed_form_map():
+    # sigma_b2 > 0, sigma_w2 < 2: q* = sb2 / (1 - sw2/2), c' = (sw2 q* m(c)/2 + sb2) / q*, c* = 1, and the
+    # finite-difference slope at 1 of this closed form gives xi_c = -1/log(sw2/2) (here 1/log 2).
+    sw2, sb2 = 1.0, 0.1
+    q = sb2 / (1 - sw2 / 2)
+    cmap = lambda c: (sw2 * q * _relu_cmap(c) / 2 + sb2) / q  # noqa: E731
+    # one-sided FD: bias (2/3) sqrt(2h)/pi ~ 3e-6 from the sqrt(1 - c) term, rounding 1e-16/h ~ 1e-6
+    h = 1e-10
+    slope = (cmap(1.0) - cmap(1.0 - h)) / h
+    assert slope == pytest.approx(0.5, rel=2e-5)
+    # xi = -1/log(slope): relative error in xi = relative error in slope / |log slope| < 3e-5
+    assert mf.depth_scales(sigma_w2=sw2, sigma_b2=sb2, activation="relu")[1] == pytest.approx(-1 / np.log(slope),
+                                                                                              rel=1e-4)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "erf", "hard_tanh", "linear"])
+def test_no_bias_ordered_phase_has_no_correlation_depth_scale(activation):
+    # sigma_b2 = 0 and sigma_w2 phi'(0)^2 < 1: q^l -> 0 geometrically at rate sigma_w2 phi'(0)^2 (that is
+    # xi_q), and the network becomes linear, whose c-map is the identity: xi_c = inf.  Independent check of
+    # the q rate by Gauss-Hermite quadrature of the q-map written out here (smooth where q is small: tanh,
+    # erf; hard-tanh's kinks sit at |z| = 1/sqrt(q) > 30, where the Gaussian weight is < 1e-190).
+    from initdyn.activations import get_activation
+    act = get_activation(activation)
+    d0 = float(act.dphi(np.zeros(1))[0])
+    sw2 = 0.5 / d0**2
+    xq, xc = mf.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation=activation)
+    assert xc == np.inf
+    z, w = np.polynomial.hermite_e.hermegauss(80)
+    w = w / w.sum()
+    q = 1e-3
+    for _ in range(60):
+        q_next = sw2 * np.sum(w * act.phi(np.sqrt(q) * z) ** 2)
+        q = q_next if q_next > 1e-250 else q
+    rate = sw2 * np.sum(w * act.phi(np.sqrt(q) * z) ** 2) / q
+    assert xq == pytest.approx(-1 / np.log(rate), rel=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation, sw2", [("tanh", 2.0), ("erf", 1.0), ("hard_tanh", 2.0)])
+def test_no_bias_chaotic_phase_correlation_depth_scale(activation, sw2):
+    # sigma_b2 = 0 in the chaotic phase: q* > 0 and the odd activation puts the stable correlation at c* = 0,
+    # where c_star used to stall.  Independent: q* by iterating the q-map integrated here with adaptive
+    # quadrature (scipy.integrate.quad, split at hard-tanh's kinks z = +-1/sqrt(q); relative accuracy ~1e-10),
+    # and the slope at c* = 0, sw2 E[phi'(u)]^2 (u1, u2 independent there), the same way.  Tolerance 1e-6:
+    # the fixed-point iteration is stopped at a 1e-12 step, quadrature errors 1e-10 propagate ~100-fold
+    # through -1/log(slope) with slope near 1.
+    from scipy import integrate
+    from initdyn.activations import get_activation
+    act = get_activation(activation)
+
+    def gauss(f, q):
+        pdf = lambda z: np.exp(-z * z / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+        k = 1 / np.sqrt(q)
+        parts = [(-np.inf, -k), (-k, k), (k, np.inf)]
+        return sum(integrate.quad(lambda z: f(np.sqrt(q) * z) * pdf(z), a, b, epsabs=1e-14, epsrel=1e-12)[0]
+                   for a, b in parts)
+
+    q = 1.0
+    for _ in range(500):
+        q_new = sw2 * gauss(lambda h: act.phi(np.array([h]))[0] ** 2, q)
+        if abs(q_new - q) < 1e-13:
+            break
+        q = q_new
+    slope = sw2 * gauss(lambda h: act.dphi(np.array([h]))[0], q) ** 2
+    assert mf.c_star(sigma_w2=sw2, sigma_b2=0.0, activation=activation) == pytest.approx(0.0, abs=1e-9)
+    assert mf.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation=activation)[1] == pytest.approx(-1 / np.log(slope),
+                                                                                                  rel=1e-6)

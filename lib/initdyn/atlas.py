@@ -11,7 +11,7 @@ column                 computed by                                              
 ``sigma_w2``           :func:`effective_sigma_w2`, :func:`snap_sigma_w2`              1
 ``chi1_tanh``          :func:`initdyn.meanfield.chi1` at that ``sigma_w2``          1
 ``chi1_relu``          same, ReLU                                                   1
-``xi_c_relu``          :func:`initdyn.meanfield.depth_scales` (ReLU)                1
+``xi_q_relu``          :func:`initdyn.meanfield.depth_scales` (ReLU)                1
 ``spread_tanh``        :func:`jacobian_spread` via                                  2
                        :func:`initdyn.spectra.jacobian_singular_values_of`
 ``spread_relu``        same, ReLU                                                   2
@@ -77,7 +77,7 @@ COLUMNS = {
     "sigma_w2": "sigma_w2",
     "chi1_tanh": "chi1 tanh",
     "chi1_relu": "chi1 relu",
-    "xi_c_relu": "xi_c relu",
+    "xi_q_relu": "xi_q relu",
     "spread_tanh": "spread tanh",
     "spread_relu": "spread relu",
     "survival": "median R",
@@ -163,17 +163,19 @@ def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
 
 
 def meanfield_cells(sigma_w2) -> dict[str, float]:
-    r"""Chapter 1 at :math:`\sigma_b^2 = 0`: :math:`\chi_1` for tanh and ReLU and the ReLU depth scale :math:`\xi_c`.
+    r"""Chapter 1 at :math:`\sigma_b^2 = 0`: :math:`\chi_1` for tanh and ReLU and the ReLU length depth scale :math:`\xi_q`.
 
     ``chi1`` and ``depth_scales`` of :mod:`initdyn.meanfield` (Poole et al. 2016, eq. 7; Schoenholz et
-    al. 2017, eq. 9); for ReLU :math:`\chi_1 = \sigma_w^2/2` and :math:`\xi_c = -1/\log\chi_1`
-    (``inf`` from :math:`\chi_1 = 1` on).
+    al. 2017, eq. 5); for ReLU :math:`\chi_1 = \sigma_w^2/2` and :math:`q^l = \chi_1^l q^0`, so
+    :math:`\xi_q = -1/\log\chi_1` (``inf`` from :math:`\chi_1 = 1` on).  The correlation depth scale
+    :math:`\xi_c` is infinite for every ReLU network without bias (the arc-cosine c-map has slope 1 at
+    :math:`c = 1` whatever :math:`\sigma_w^2`), so it has no column.
     """
     sw2 = check_variance(sigma_w2, "sigma_w2", positive=True)
     return {
         "chi1_tanh": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="tanh")),
         "chi1_relu": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="relu")),
-        "xi_c_relu": float(meanfield.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation="relu")[1]),
+        "xi_q_relu": float(meanfield.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation="relu")[0]),
     }
 
 

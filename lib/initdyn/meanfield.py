@@ -27,6 +27,7 @@ accurate to about 1e-12.  Defined in chapter 1.
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import brentq
 
 from . import _gauss
 from ._validate import check_int, check_positive, check_probability, check_variance
@@ -351,6 +352,17 @@ def c_star(*, sigma_w2, sigma_b2, activation, c0: float = 0.5, tol: float = 1e-1
                         step = newton
             last = abs(resid)
             c = step
+        # The iteration can stall where the map is nearly flat in c (odd activations without bias, whose
+        # fixed point c* = 0 is approached slowly): bracket the stable root below the unstable c = 1 and
+        # solve by Brent's method instead.  g(c) = map(c) - c < 0 just below 1 (slope chi1 > 1 there).
+        grid = np.concatenate([np.linspace(-1.0, 0.99, 200), 1.0 - np.logspace(-2, -12, 41)])[::-1]
+        g = (sw2 * np.asarray(gauss_phiphi(act, q, q, grid)) + sb2) / q - grid
+        above = np.flatnonzero(g >= 0)
+        if above.size and above[0] > 0 and g[0] < 0:
+            k = above[0]
+            root = brentq(lambda x: float((sw2 * gauss_phiphi(act, q, q, x) + sb2) / q) - x,
+                          grid[k], grid[k - 1], xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=max_iter)
+            return root
         raise ConvergenceError(
             f"c_star: no convergence after {max_iter} iterations for activation={act.name}, "
             f"sigma_w2={sw2:g}, sigma_b2={sb2:g} (last c={c:.6g}, residual={resid:.2e})"
@@ -444,23 +456,38 @@ def depth_scales(*, sigma_w2, sigma_b2, activation):
     In the ordered phase :math:`c^* = 1` and :math:`\xi_c = -1/\log\chi_1`, which
     diverges on the critical line :math:`\chi_1 = 1`.  A slope of 1 or more
     (a marginal or unstable fixed point) gives ``inf``.
+
+    The formula for :math:`\xi_c` assumes a length fixed point :math:`0 < q^* < \infty`.  Where there
+    is none, correlations converge as a power law, not exponentially, and :math:`\xi_c = \infty`:
+
+    * :math:`\sigma_b^2 = 0` with a positively homogeneous activation (ReLU, linear): the c-map
+      does not depend on :math:`q` and has slope exactly 1 at :math:`c = 1` (for ReLU the arc-cosine
+      map, :math:`1 - c' \approx 1 - c - \tfrac{2\sqrt2}{3\pi}(1-c)^{3/2}`), whatever :math:`\sigma_w^2`;
+    * :math:`\sigma_b^2 = 0` with :math:`\sigma_w^2\phi'(0)^2 \le 1` (tanh, erf, hard-tanh in the
+      ordered phase): :math:`q^l \to 0`, where the network is linear and its c-map the identity;
+    * a homogeneous activation with :math:`\sigma_w^2\mathbb E[\phi(z)^2] \ge 1`: :math:`q^l \to \infty`,
+      where the bias no longer counts and the previous case applies.
+
+    In the second case :math:`\xi_q = -1/\log(\sigma_w^2\phi'(0)^2)`, the rate at which
+    :math:`q^l \to 0`.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
 
     def scale(slope):
         return float("inf") if slope >= 1 else (-1.0 / np.log(slope) if slope > 0 else 0.0)
 
-    def solve_q(sw2, sb2):
+    def solve(sw2, sb2):
         if act.homogeneous:
-            return scale(sw2 * float(gauss_phi2_dq(act, 1.0)))
-        q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
-        return scale(sw2 * float(gauss_phi2_dq(act, q)))
-
-    def solve_c(sw2, sb2):
-        if act.homogeneous:
-            return scale(chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act))
+            slope_q = sw2 * float(gauss_phi2_dq(act, 1.0))  # the q-map is affine: q' = slope q + sb2
+            if sb2 == 0 or slope_q >= 1:
+                return scale(slope_q), float("inf")
+            return scale(slope_q), scale(chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act))
+        slope0 = sw2 * float(act.dphi(np.zeros(1))[0]) ** 2  # slope of the q-map at q = 0
+        if sb2 == 0 and slope0 <= 1:
+            return scale(slope0), float("inf")
         q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
         cs = c_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
-        return scale(sw2 * float(gauss_dphidphi(act, q, q, cs)))
+        return scale(sw2 * float(gauss_phi2_dq(act, q))), scale(sw2 * float(gauss_dphidphi(act, q, q, cs)))
 
-    return _scalar_loop(solve_q, sigma_w2, sigma_b2), _scalar_loop(solve_c, sigma_w2, sigma_b2)
+    out = _scalar_loop(lambda sw2, sb2: solve(sw2, sb2)[0], sigma_w2, sigma_b2)
+    return out, _scalar_loop(lambda sw2, sb2: solve(sw2, sb2)[1], sigma_w2, sigma_b2)
