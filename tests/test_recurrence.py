@@ -256,6 +256,22 @@ def test_rescaling_radius_small_n_is_finite_and_exact_quantile():
         assert float(rec.complex_ginibre_radius_cdf(r, n)) == pytest.approx(p, abs=1e-10)
 
 
+def test_rescaling_rule_switch_is_explicit():
+    # "paper" refuses n < 164 (gamma_n <= 0), naming n; "auto" (the default) is the exact quantile below and
+    # the paper's formula from 164 on, with the jump the formula's divergence at gamma_n -> 0+ forces.
+    with pytest.raises(ValueError, match="n: the paper's rule needs gamma_n > 0"):
+        rec.rescaling_radius(163, method="paper")
+    assert rec.rescaling_radius(163) == rec.rescaling_radius(163, method="exact")
+    assert rec.rescaling_radius(164) == rec.rescaling_radius(164, method="paper")
+    assert rec.rescaling_radius(164) > 2 * rec.rescaling_radius(163) - 0.1   # 2.219 against 1.075
+    for n in (164, 192, 256, 1024, 8192):   # the formula stays above the exact quantile: no crossing to join at
+        assert rec.rescaling_radius(n, method="paper") > rec.rescaling_radius(n, method="exact")
+    with pytest.raises(ValueError, match="n: the paper's rule"):
+        init.rescaled_glorot((100, 100), method="paper", rng=0)
+    np.testing.assert_array_equal(init.rescaled_glorot((100, 100), rng=0),
+                                  init.rescaled_glorot((100, 100), method="exact", rng=0))
+
+
 def test_exact_rescaling_gives_nominal_probability_for_complex_ginibre():
     # rho < r_n(x) with probability exactly e^{-e^{-x}} under Kostlan's law: 4000 exact samples
     n, size = 3000, 4000

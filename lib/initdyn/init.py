@@ -367,7 +367,8 @@ def sparse_orthogonal(shape, *, gain: float = 1.0, rng=None, density: float = 0.
     return (W, info) if return_info else W
 
 
-def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | None = None) -> np.ndarray:
+def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | None = None,
+                    method: str = "auto") -> np.ndarray:
     r"""Rescaled Glorot for square recurrent weights: :math:`A_{ij} \sim \mathcal N\bigl(0, g^2/(n\,r_n(x)^2)\bigr)`.
 
     Bar, Seleznova, Alexander, Kutyniok & Giryes 2025, "Revisiting Glorot Initialization for
@@ -396,9 +397,13 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
 
     Notes
     -----
+    ``method`` is that of :func:`initdyn.recurrence.rescaling_radius`: ``"auto"`` (the default) switches
+    explicitly at ``n = 164`` from the exact quantile below to the paper's formula above, ``"paper"``
+    refuses ``n < 164``, ``"exact"`` uses the exact quantile at every ``n``.
+
     The formula is undefined for :math:`n < 164`, where :math:`\gamma_n \le 0` (the authors' code has
-    no guard and returns NaN there, e.g. at its default ``n=128``).  There
-    :math:`r_n(x)` is the exact finite-n quantile, at the same probability :math:`e^{-e^{-x}}`, of
+    no guard and returns NaN there, e.g. at its default ``n=128``).  There ``"auto"`` takes
+    :math:`r_n(x)`, the exact finite-n quantile, at the same probability :math:`e^{-e^{-x}}`, of
     the spectral radius of a complex Ginibre matrix (Kostlan 1992), the law whose Gumbel limit the
     formula is: defined for every ``n``, never NaN.  See
     :func:`initdyn.recurrence.rescaling_radius` (``method="exact"`` gives it at every ``n``).
@@ -415,7 +420,7 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
     if n < 2:
         raise ValueError(f"shape: rescaled_glorot needs n >= 2, got {dims}")
     x = GUMBEL_MEAN_PLUS_STD if quantile is None else quantile
-    r = rescaling_radius(n, x)
+    r = rescaling_radius(n, x, method=method)
     return as_rng(rng).normal(0.0, gain / (math.sqrt(n) * r), size=dims)
 
 

@@ -442,7 +442,7 @@ def _exact_quantile(n: int, log_p: float) -> float:
     return optimize.brentq(f, 1e-12, hi, xtol=1e-14, rtol=1e-13)
 
 
-def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "paper") -> float:
+def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "auto") -> float:
     r"""The radius :math:`r_n(x)` that the rescaled Glorot divides by: the :math:`x`-quantile of :math:`\rho`.
 
     ``method="paper"`` (Bar et al. 2025, the rescaled Glorot, as implemented in ``fixed_glorot`` of
@@ -452,12 +452,19 @@ def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str =
     .. math:: r_n(x) = 1 + \sqrt{\gamma_n/(4n)} + x/\sqrt{4 n \gamma_n},
 
     so that :math:`P(\rho(A)/r_n(x) < 1) \to e^{-e^{-x}}` (0.856 for the default ``x``).  The
-    formula is undefined for :math:`n < 164` (:math:`\gamma_n \le 0`); there the exact finite-n
-    quantile of the same probability :math:`p = e^{-e^{-x}}` under the law the formula
-    approximates (complex Ginibre, :func:`complex_ginibre_radius_cdf`) is returned instead: it is
-    defined for every ``n``, finite and positive, and never NaN.
+    formula is undefined for :math:`n < 164` (:math:`\gamma_n \le 0`), and ``method="paper"``
+    raises ``ValueError`` there.
 
-    ``method="exact"``: that exact finite-n quantile at every ``n``.
+    ``method="exact"``: the exact finite-n quantile of the same probability :math:`p = e^{-e^{-x}}`
+    under the law the formula approximates (complex Ginibre, :func:`complex_ginibre_radius_cdf`),
+    defined, finite and positive at every ``n``.
+
+    ``method="auto"`` (the default, and what :func:`initdyn.init.rescaled_glorot` uses): the paper's
+    formula for :math:`n \ge 164` (:data:`MIN_WIDTH_GUMBEL`), so that results at the paper's widths
+    are the paper's, and the exact quantile below.  The switch is a jump, and no choice of switch
+    point removes it: the formula diverges as :math:`\gamma_n \to 0^+` (at ``x = 1.86``,
+    :math:`r_{163} = 1.075` exact, :math:`r_{164} = 2.219` paper) and stays above the exact quantile
+    at every ``n`` (1.126 against 1.062 at ``n = 256``); chapter 4 plots both.
 
     Parameters
     ----------
@@ -466,16 +473,19 @@ def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str =
     quantile : float
         The standard-Gumbel quantile :math:`x`; larger ``x`` means a larger radius, a smaller
         initial scale, and a higher probability :math:`e^{-e^{-x}}` that :math:`\rho < 1`.
-    method : {"paper", "exact"}
+    method : {"auto", "paper", "exact"}
     """
     n = check_int(n, "n", minimum=2)
     x = check_finite_array(quantile, "quantile", ndim=0)
     x = float(x)
-    if method not in ("paper", "exact"):
-        raise ValueError(f"method: expected 'paper' or 'exact', got {method!r}")
+    if method not in ("auto", "paper", "exact"):
+        raise ValueError(f"method: expected 'auto', 'paper' or 'exact', got {method!r}")
     if not -6.0 <= x <= 30.0:
         raise ValueError(f"quantile: expected a Gumbel quantile in [-6, 30] (probability e^(-e^(-x))), got {x}")
-    if method == "paper" and n >= MIN_WIDTH_GUMBEL:
+    if method == "paper" and n < MIN_WIDTH_GUMBEL:
+        raise ValueError(f"n: the paper's rule needs gamma_n > 0, that is n >= {MIN_WIDTH_GUMBEL}, got {n}; "
+                         "method='exact' (or 'auto', which switches to it below) is defined at every n")
+    if method in ("paper", "auto") and n >= MIN_WIDTH_GUMBEL:
         loc, scale = gumbel_edge(n)
         r = loc + scale * x
         if r <= 0:
