@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stats import mean_interval
+
 __all__ = ["use_style", "subplots", "theory_vs_simulation", "histogram_vs_density", "label", "log_histogram_vs_density"]
 
 #: Colours for the curves of one figure, colour-blind safe (seaborn "colorblind").
@@ -70,15 +72,19 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: boo
 
 def theory_vs_simulation(ax, x_theory, theory, x_sim, samples, *, label: str | None = None, color=None,
                          axis: int = 0, marker: str = "o"):
-    """A theory line and simulation means with 95% error bars over ``axis`` of ``samples``.
+    """A theory line and simulation means with 95% confidence intervals over ``axis`` of ``samples``.
 
-    ``samples`` holds independent repetitions along ``axis``; the error bar is
-    1.96 standard errors of their mean.
+    ``samples`` holds independent repetitions along ``axis``; the error bar is the Student-t 95%
+    interval of their mean (:func:`initdyn.stats.mean_interval`: with 3 repetitions
+    :math:`\pm 4.30\,s/\sqrt 3`, with many :math:`\pm 1.96\,s/\sqrt n`).
     """
     samples = np.asarray(samples, dtype=float)
-    mean = samples.mean(axis=axis)
     n = samples.shape[axis]
-    err = 1.96 * samples.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else None
+    if n > 1:
+        mean, low, _ = mean_interval(samples, axis=axis)
+        err = mean - low
+    else:
+        mean, err = samples.mean(axis=axis), None
     (line,) = ax.plot(x_theory, theory, color=color, label=f"{label} (theory)" if label else "theory")
     ax.errorbar(x_sim, mean, yerr=err, fmt=marker, ms=4, color=line.get_color(), capsize=2,
                 label=f"{label} (simulation)" if label else "simulation")
