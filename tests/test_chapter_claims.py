@@ -1,0 +1,30 @@
+"""Statements the chapters make in prose that no library function prints: each checked here."""
+
+import numpy as np
+import pytest
+
+from initdyn import chaos
+
+
+def test_two_relu_units_suffice_for_period_three():
+    # Chapter 5, section 1: f(x) = 2 relu(x) - 4 relu(x - 1/2) (width 2, the public code's tent network)
+    # has the 3-cycle 2/7 -> 4/7 -> 6/7, found exactly by the library.
+    f = chaos.ReluMap(a=[2.0, -4.0], w=[1.0, 1.0], b=[0.0, -0.5], c=0.0)
+    np.testing.assert_allclose(f.iterate(2 / 7, 3), [2 / 7, 4 / 7, 6 / 7, 2 / 7], atol=1e-14)
+    assert f.periodic_points(3).size >= 3
+    assert np.any(np.isclose(f.periodic_points(3), 2 / 7, atol=1e-12))
+
+
+@pytest.mark.slow
+def test_glorot_period_three_collapses_with_width_he_does_not():
+    # Chapter 5, section 3.  Glorot at gain 3: 7.3% of maps at width 16 in the chapter, none of 3000 at
+    # width 256.  With 1000 maps each: at p = 0.07 fewer than 40 hits has probability < 1e-5 (binomial),
+    # and at width 256 the chapter's upper 95% bound is 0.13%, so more than 8 hits in 1000 would be
+    # < 1e-4 likely.  He at gain 1 keeps a rate of ~0.3-0.5% at width 512 (10,000 maps in the chapter):
+    # 4000 maps, expected ~15 hits; fewer than 3 has probability < 3e-3 even at a rate of 0.25%.
+    gen = np.random.default_rng(11)
+    k16 = int(chaos.random_relu_map(width=16, init="glorot", gain=3.0, size=1000, rng=gen).has_period(3).sum())
+    k256 = int(chaos.random_relu_map(width=256, init="glorot", gain=3.0, size=1000, rng=gen).has_period(3).sum())
+    assert k16 >= 40 and k256 <= 8
+    k_he = int(chaos.random_relu_map(width=512, init="he", size=4000, rng=gen).has_period(3).sum())
+    assert k_he >= 3
