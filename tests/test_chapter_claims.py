@@ -28,3 +28,14 @@ def test_glorot_period_three_collapses_with_width_he_does_not():
     assert k16 >= 40 and k256 <= 8
     k_he = int(chaos.random_relu_map(width=512, init="he", size=4000, rng=gen).has_period(3).sum())
     assert k_he >= 3
+
+
+@pytest.mark.slow
+def test_atlas_period_three_separates_he_from_lecun():
+    # Chapter 6's atlas: He 0.60% [0.47, 0.77] of 10,000 width-16 maps, LeCun none of 10,000 (< 0.04%).
+    # 5000 maps each: He expects ~30 hits, fewer than 12 has probability < 1e-4 at any rate >= 0.47%;
+    # LeCun at the chapter's upper bound 0.04% expects 2, 7 or more has probability < 0.5%.
+    from initdyn import atlas, init
+    k_he, n = atlas.period3_probability(init.he_normal, width=16, n_maps=5000, rng=21)
+    k_lecun, _ = atlas.period3_probability(init.lecun_normal, width=16, n_maps=5000, rng=22)
+    assert k_he >= 12 and k_lecun <= 6
