@@ -371,3 +371,32 @@ def test_residual_stack_smallest_singular_value_of_an_exploding_stack():
     assert res.singular_values[0] / res.singular_values[-1] > 1e30
     assert res.singular_values[-1] == pytest.approx(1.0 / np.linalg.svd(inv, compute_uv=False)[0], rel=1e-8)
     np.testing.assert_allclose(np.exp(res.log_singular_values), res.singular_values, rtol=1e-14)
+
+
+def test_atlas_validates_every_argument_up_front_and_reports_failed_cells():
+    for kwargs, match in [(dict(width=0), "width"), (dict(depth=0), "depth"), (dict(n_maps=0), "n_maps"),
+                          (dict(seed=-1), "seed"), (dict(map_width=1.5), "map_width")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            atlas.atlas_table({"he": init.he_normal}, **kwargs)
+
+    def nan_init(shape, *, gain=1.0, rng=None):
+        return np.full(shape, np.nan)
+
+    with pytest.raises(ValueError, match=r"cell \('bad', 'sigma_w2'\).*NaN"):
+        atlas.atlas_table({"bad": nan_init}, width=4, depth=2, n_nets=1, n_networks=2, n_matrices=2, map_width=3,
+                          n_maps=5)
+
+
+def test_diagnostics_check_the_initializer_draws():
+    with pytest.raises(ValueError, match="fn: the initializer"):
+        atlas.effective_sigma_w2(lambda shape, **kw: np.ones(3), width=4)
+    with pytest.raises(TypeError, match="fn"):
+        atlas.meanfield_applies(None)
+    assert np.all(np.isinf(atlas.recurrence_growth(lambda shape, **kw: np.zeros(shape), n=4, n_matrices=2, rng=0)))
+
+
+def test_idinit_residual_norms_beyond_the_float_range_are_inf_not_nan():
+    out = atlas.idinit_residual_norms(np.array([-1e300, -2.0]), epsilon=1e200, copies=2, depth=3)
+    np.testing.assert_allclose(out, 1e300, rtol=1e-12)  # no positive part: nothing grows, no inf * 0
+    out = atlas.idinit_residual_norms(np.array([1e300, -2.0]), epsilon=1e200, copies=2, depth=3)
+    assert out[0] == pytest.approx(1e300) and np.all(np.isinf(out[1:]))

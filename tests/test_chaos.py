@@ -459,3 +459,50 @@ def test_tanh_maps_grid_detection_is_stable_and_rates_are_small():
     assert np.sum(coarse != fine) <= 2
     k = sum(m.has_period(3, n_grid=4001) for m in ch.random_tanh_map(width=16, init="he", size=400, rng=rng))
     assert k <= 4
+
+
+# ---------------------------------------------------------------------------
+# Bad and extreme input (the fuzz suite, tests/test_fuzz_sims.py, covers the rest)
+# ---------------------------------------------------------------------------
+
+def test_lap_counts_by_incremental_composition_equal_the_powers():
+    g = np.random.default_rng(5)
+    for _ in range(5):
+        f = ch.ReluMap(a=g.standard_normal(6), w=g.standard_normal(6), b=g.standard_normal(6), c=0.3)
+        laps = f.lap_counts(6, interval=(-2.0, 2.0))
+        assert laps.tolist() == [f.power(t).monotone_pieces((-2.0, 2.0)) for t in range(1, 7)]
+
+
+def test_expanding_iterates_are_refused_before_they_fill_memory():
+    with pytest.raises(ValueError, match=r"t_max: .*GiB"):
+        ch.tent_map(2.0).lap_counts(80)
+    with pytest.raises(ValueError, match="p: expected an integer >= 1, at most"):
+        ch.tent_map(2.0).power(10**9)
+
+
+def test_wilson_interval_at_a_subnormal_count_and_bad_z():
+    lo, hi = ch.wilson_interval(0.0, 5e-324)
+    assert (lo, hi) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="z"):
+        ch.wilson_interval(1, 10, z=0.0)
+
+
+def test_orbits_that_overflow_name_the_starting_points():
+    with pytest.raises(ValueError, match="x0: an orbit left the float range"):
+        ch.tent_map(2.0).iterate(5.0, 2000)
+    with pytest.raises(ValueError, match="x0, y0"):
+        ch.pair_distances(ch.tent_map(2.0), 5.0, 6.0, 2000)
+
+
+def test_ensemble_iteration_and_index_errors():
+    ens = ch.random_relu_map(width=3, size=4, rng=0)
+    assert len(list(ens)) == 4
+    with pytest.raises(IndexError, match="i: index 4"):
+        ens[4]
+
+
+def test_random_maps_name_initializers_that_cannot_serve_the_layer_shapes():
+    with pytest.raises(ValueError, match=r"init: the initializer delta_orthogonal cannot serve"):
+        ch.random_relu_map(width=3, init="delta_orthogonal")
+    with pytest.raises(ValueError, match="gain: the drawn (weights|biases) overflow"):
+        ch.random_relu_map(width=3, gain=1e308, rng=0)

@@ -459,3 +459,58 @@ def test_output_bad_input():
         exact.simulate_output_preactivation(width=4, depth=2, sigma_w2=2.0, n_networks=0)
     with pytest.raises(ValueError, match="h"):
         exact.output_preactivation(width=4, depth=2, sigma_w2=2.0).pdf(float("inf"))
+
+
+# --- extreme parameters: the log domain, inf with a meaning, and fixed crashes ---------------------
+
+def test_moments_past_the_float_range_are_inf_with_their_logs():
+    d = exact.squared_norm_ratio(width=4, depth=10**5, sigma_w2=2.0)
+    assert d.mean() == pytest.approx(1.0, rel=1e-9)
+    assert d.var() == math.inf and d.std() == math.inf and d.moment(2) == math.inf
+    assert d.log_moment(2) == pytest.approx(10**5 * math.log(1 + 5 / 4), rel=1e-9)
+    # the signal is dead with probability 1 - (15/16)^1e5 = 1 in double precision: the moments stay exact
+    assert d.p_zero == 1.0
+    # shared (no atom) and huge sigma_w2
+    assert exact.shared_squared_norm_ratio(width=4, depth=10**5).var() == math.inf
+    assert exact.squared_norm_ratio(width=10, depth=100, sigma_w2=1e8).mean() == math.inf
+    with pytest.raises(ValueError, match="n"):
+        d.moment(float("inf"))
+
+
+def test_biased_law_with_overflowing_raw_moments():
+    # E[v^8] overflows float64 here; the Markov bound of the grid now uses the log moments
+    d = exact.squared_norm_ratio(width=2, depth=100, sigma_w2=2.0, sigma_b2=1.0)
+    w = np.linspace(d.t_lo, d.t_hi, 20001)
+    assert np.trapezoid(d.pdf_log(w), w) + d.p_zero == pytest.approx(1.0, abs=1e-6)
+    assert d.mean() > 0 and math.isfinite(d.mean())
+
+
+def test_output_logpdf_joint_without_an_atom():
+    # depth 1 (and biases that revive the signal): no atom at 0, which used to end in "math domain error"
+    o = exact.output_preactivation(width=3, depth=1, sigma_w2=2.0, sigma_b2=0.2, q0=1.0)
+    v = 2.0 + 0.2
+    h = np.array([0.3, -1.0, 0.5])
+    ref = -0.5 * h @ h / v - 1.5 * math.log(2 * math.pi * v)
+    assert o.logpdf_joint(h) == pytest.approx(ref, rel=1e-12)
+
+
+def test_output_kurtosis_when_the_moments_underflow():
+    # sigma_w2 = 1e-8 over 100 layers: E[v_L] ~ 1e-800 underflows; the kurtosis 3 (1 + 5/N)^(L-1) is still finite
+    o = exact.output_preactivation(width=4, depth=100, sigma_w2=1e-8, n_nodes=201)
+    assert o.kurtosis() == pytest.approx(3 * (1 + 5 / 4) ** 99, rel=1e-9)
+
+
+def test_prob_outside_and_rvs_arguments():
+    d = exact.squared_norm_ratio(width=4, depth=3, sigma_w2=2.0)
+    assert d.prob_outside(0.5, math.inf) == pytest.approx(float(d.cdf(0.5)), abs=1e-15)
+    for bad, name in [(dict(low=None, high=1.0), "low"), (dict(low=0.5, high=float("nan")), "high"),
+                      (dict(low="0.5", high=1.0), "low")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            d.prob_outside(**bad)
+    for size in (None, 2.5, (2, 0), ()):
+        with pytest.raises((ValueError, TypeError), match="size"):
+            d.rvs(size)
+    with pytest.raises(ValueError, match="size"):
+        d.rvs(10**12)
+    with pytest.raises(TypeError, match="sigma_b2"):
+        exact.death_probability(width=4, depth=3, sigma_b2=[0.0, 1.0])

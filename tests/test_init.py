@@ -109,3 +109,19 @@ def test_bad_input(name):
         f((3, 3), rng="seed")
     with pytest.raises(TypeError, match="rng"):
         f((3, 3), rng=1.5)
+
+
+@pytest.mark.parametrize("name", sorted(init.INITIALIZERS))
+def test_oversized_shapes_and_overflowing_gains(name):
+    fn = init.INITIALIZERS[name]
+    shape = {"delta_orthogonal": (10**5, 10**5, 3)}.get(name, (10**6, 10**6))
+    with pytest.raises(ValueError, match=r"shape: .*GiB"):
+        fn(shape)
+    small = {"delta_orthogonal": (4, 4, 3), "sparse_orthogonal": (8, 8)}.get(name, (4, 4))
+    assert np.array_equal(fn(np.array(small), rng=0), fn(small, rng=0))  # a 1-d integer array is a shape too
+    try:
+        W = fn(small, gain=1e308, rng=0)
+    except ValueError as exc:
+        assert str(exc).startswith("gain:")
+    else:
+        assert np.all(np.isfinite(W))

@@ -291,3 +291,55 @@ def test_no_bias_chaotic_phase_correlation_depth_scale(activation, sw2):
     assert mf.c_star(sigma_w2=sw2, sigma_b2=0.0, activation=activation) == pytest.approx(0.0, abs=1e-9)
     assert mf.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation=activation)[1] == pytest.approx(-1 / np.log(slope),
                                                                                                   rel=1e-6)
+
+
+# --- extreme input: large q, stalled iterations, the unstable fixed point ------------------------
+
+@pytest.mark.parametrize("q", [1e11, 1e14, 1e20])
+def test_tanh_kernels_at_huge_q_match_their_asymptotics(q):
+    # For q -> inf, E[phi'(sqrt q z)^2] = (int sech^4) phi_N(0) / sqrt q = (4/3) / sqrt(2 pi q) (1 + O(1/q)) and
+    # E[phi'(u1) phi'(u2)] at c = 0 is E[phi']^2 = (2 / sqrt(2 pi q))^2.  Above q = 1e10 the quadrature panels
+    # used to miss the width-1/sqrt(q) peak (100% error at 1e14); the added split points resolve it.
+    ref = 4 / 3 / np.sqrt(2 * np.pi * q)
+    assert mf.gauss_dphi2("tanh", q) == pytest.approx(ref, rel=1e-9)
+    assert mf.gauss_dphidphi("tanh", q, q, 0.0) == pytest.approx((2 / np.sqrt(2 * np.pi * q)) ** 2, rel=1e-9)
+    assert mf.gauss_phi2("tanh", q) == pytest.approx(1 - 2 / np.sqrt(2 * np.pi * q), rel=1e-12)  # 1 - E[sech^2]
+
+
+def test_closed_form_overflow_falls_back_on_quadrature():
+    # erf's closed forms overflow at q ~ 1e300 (2q / (1 + 2q) = inf / inf); the kernel is still ~1
+    assert mf.gauss_phi2("erf", 1e300) == pytest.approx(1.0, abs=1e-12)
+    assert mf.gauss_phiphi("relu", 1e300, 1e300, 1.0) == pytest.approx(0.5e300, rel=1e-12)
+
+
+def test_iteration_controls_are_validated():
+    for kw, name in [(dict(tol=-1.0), "tol"), (dict(tol=0.0), "tol"), (dict(max_iter=0), "max_iter"),
+                     (dict(max_iter=2.5), "max_iter")]:
+        for fn in (mf.q_star, mf.c_star):
+            with pytest.raises((ValueError, TypeError), match=name):
+                fn(sigma_w2=3.0, sigma_b2=0.05, activation="tanh", **kw)
+    with pytest.raises(ValueError, match="c0"):
+        mf.c_star(sigma_w2=3.0, sigma_b2=0.05, activation="tanh", c0=1.5)
+    with pytest.raises(TypeError, match="q0"):
+        mf.q_star(sigma_w2=1.0, sigma_b2=0.05, activation="tanh", q0=[1.0, 2.0])
+    with pytest.raises(ValueError, match="tol"):
+        mf.critical_sigma_w2(sigma_b2=0.05, activation="tanh", tol=float("nan"))
+
+
+def test_c_star_from_the_unstable_fixed_point():
+    ref = mf.c_star(sigma_w2=3.0, sigma_b2=0.05, activation="tanh")
+    assert mf.c_star(sigma_w2=3.0, sigma_b2=0.05, activation="tanh", c0=1.0) == pytest.approx(ref, abs=1e-10)
+
+
+def test_q_star_zero_is_named_where_the_correlation_map_needs_q():
+    with pytest.raises(ValueError, match="q: the length fixed point q\\* is 0"):
+        mf.c_map(0.5, sigma_w2=1.0, sigma_b2=0.0, activation="relu")
+
+
+def test_trajectory_overflow_is_inf_and_depth_is_bounded():
+    traj = mf.q_trajectory(1.0, 1100, sigma_w2=4.0, sigma_b2=0.0, activation="relu")
+    assert traj[1000] == 2.0**1000 and np.isinf(traj[-1])
+    with pytest.raises(ValueError, match="depth"):
+        mf.q_trajectory(1.0, 10**8, sigma_w2=1.0, sigma_b2=0.0, activation="relu")
+    # q0 broadcasts with array-valued parameters
+    assert mf.q_trajectory(1.0, 2, sigma_w2=[1.0, 2.0], sigma_b2=0.0, activation="relu").shape == (3, 2)

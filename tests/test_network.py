@@ -129,3 +129,33 @@ def test_bad_input():
         net.empirical_c(np.ones((3, 10)))
     with pytest.raises(ValueError, match="W, b"):
         net.RandomNetwork(np.ones((2, 3, 4)), np.ones((2, 3)))
+
+
+def test_tangent_norms_past_the_float_range_are_inf_not_nan():
+    # W = 1e10 I, b = 0, x = 0: h stays 0, phi'(0) = 1, and the tangent grows by 1e10 per layer: its squared
+    # norm passes 1.8e308 at layer 16.  Exact up to there, inf after (it used to turn into NaN).
+    depth, width = 40, 3
+    n = net.RandomNetwork(np.tile(1e10 * np.eye(width), (depth, 1, 1)), np.zeros((depth, width)))
+    v = np.array([1.0, 2.0, 2.0])
+    norms = net.tangent_norms(n, np.zeros(width), v, activation="tanh")
+    layers = np.arange(depth + 1)
+    fits = layers <= 15
+    np.testing.assert_allclose(norms[fits], 9.0 * 10.0 ** (20.0 * layers[fits]), rtol=1e-12)
+    assert np.all(np.isinf(norms[~fits]))
+
+
+def test_forward_overflow_and_degenerate_statistics_are_errors():
+    n = net.RandomNetwork(np.tile(1e200 * np.eye(2), (3, 1, 1)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="overflow"):
+        net.forward(n, np.ones(2), activation="relu")
+    with pytest.raises(ValueError, match="h: .*zero vector"):
+        net.empirical_c(np.array([[0.0, 0.0], [1.0, 2.0]]))
+    # very small or very large vectors: computed on rescaled vectors, |c| <= 1
+    for scale in (1e-160, 1e160):
+        assert net.empirical_c(scale * np.array([[1.0, 2.0], [2.0, 4.0]])) == pytest.approx(1.0, abs=1e-15)
+    assert net.empirical_q(np.array([1e155, 0.0, 0.0, 1e154])) == np.inf
+    with pytest.raises(ValueError, match="width, depth: the arrays would need"):
+        net.random_network(width=10**6, depth=10, sigma_w2=1.0, sigma_b2=0.0)
+    with pytest.raises(ValueError, match="statistic"):
+        net.ensemble_statistic(lambda n, h: np.zeros(np.random.default_rng().integers(1, 5)), np.ones(3), n_nets=20,
+                               width=3, depth=1, sigma_w2=1.0, sigma_b2=0.0, activation="tanh", rng=0)

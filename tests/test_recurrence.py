@@ -534,3 +534,41 @@ def test_eig_bad_input():
     with pytest.raises(ValueError):
         rec.log_norm_trajectory(np.ones((3, 4)), np.ones(4), 2, method="eig")
     assert rec.EIG_MAX_COND == 1e8
+
+
+# ---------------------------------------------------------------------------
+# Extreme magnitudes and bad input (the fuzz suite, tests/test_fuzz_sims.py, covers the rest)
+# ---------------------------------------------------------------------------
+
+def test_tanh_state_below_the_norm_underflow_is_finite_until_exactly_zero():
+    # h_t = tanh(1e-100 h_{t-1}) = 1e-100 h_{t-1} to double precision: ||h_3|| = sqrt(3) e-300, whose square
+    # underflows (the norm used to come out 0, i.e. -inf); h_4 = 1e-400 is exactly 0 in floating point.
+    out = rec.log_norm_trajectory(1e-100 * np.eye(3), np.ones(3), 5, activation="tanh")
+    np.testing.assert_allclose(out[:4], 0.5 * math.log(3) + np.arange(4) * math.log(1e-100), rtol=1e-14)
+    assert np.all(np.isneginf(out[4:]))
+
+
+def test_stack_with_huge_and_tiny_matrices_keeps_each_bit_for_bit_where_nothing_overflows():
+    g = np.random.default_rng(3).standard_normal((2, 6, 6)) / math.sqrt(6)
+    h = np.random.default_rng(4).standard_normal((2, 6))
+    plain = rec.log_norm_trajectory(g, h, 30)
+    mixed = rec.log_norm_trajectory(np.stack([g[0], 1e250 * g[1]]), h, 30)
+    np.testing.assert_array_equal(mixed[0], plain[0])  # the untouched matrix: bit for bit
+    np.testing.assert_allclose(mixed[1], plain[1] + np.arange(31) * math.log(1e250), rtol=1e-12)
+
+
+def test_arnoldi_falls_back_to_dense_where_arpack_stops():
+    A = np.zeros((90, 90))
+    A[0, 1] = 2.0  # rank one, nilpotent: A v0 lies in a one-dimensional subspace
+    assert rec.spectral_radius(A, method="arnoldi") == pytest.approx(0.0, abs=1e-12)
+
+
+def test_oversized_and_unbounded_requests_name_what_to_reduce():
+    with pytest.raises(ValueError, match=r"size: .*GiB.*reduce size"):
+        rec.glorot_radii(8, 10**10)
+    with pytest.raises(ValueError, match=r"steps: .*GiB"):
+        rec.log_norm_trajectory(np.eye(2), np.ones(2), 10**10)
+    with pytest.raises(ValueError, match="method"):
+        rec.glorot_radii(8, 2, method="qr")
+    with pytest.raises(TypeError, match="cdf"):
+        rec.ks_distance(np.linspace(0, 1, 5), None)

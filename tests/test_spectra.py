@@ -426,3 +426,49 @@ def test_product_qr_no_overflow_and_validation():
     assert np.all(np.isneginf(spectra.ProductQR(2).push(np.zeros((2, 2))).log_singular_values()))
     with pytest.raises(TypeError, match="n"):
         spectra.ProductQR(2.5)
+
+
+def test_deep_chaotic_singular_values_past_the_explicit_range():
+    # tanh at sigma_w2 = 4, depth 4000: max|J| leaves [1e-150, 1e150] (the explicit SVD used to fail to converge);
+    # there the values come from a ProductQR and agree with log=True
+    kw = dict(width=40, depths=[4000], sigma_w2=4.0, sigma_b2=0.05, activation="tanh", rng=1)
+    sv = spectra.jacobian_singular_values_by_depth(**kw)[0]
+    logs = spectra.jacobian_singular_values_by_depth(**kw, log=True)[0]
+    assert np.all(np.isfinite(sv)) and sv[0] > 1e150
+    fits = logs > np.log(np.finfo(float).tiny)  # below 1e-308 a value underflows to 0 (documented)
+    assert np.all(sv[~fits] < 1e-300)
+    np.testing.assert_allclose(np.log(sv[fits]), logs[fits], rtol=1e-10)
+    with pytest.raises(ValueError, match="log=True"):
+        spectra.jacobian_singular_values(width=20, depth=2500, sigma_w2=30.0, sigma_b2=0.05, activation="tanh", rng=3)
+
+
+def test_theory_controls_and_overflow_are_refused_by_name():
+    kw = dict(depth=2, sigma_w2=2.0, sigma_b2=0.0, activation="relu")
+    for bad, name in [(dict(ratio=0.0), "ratio"), (dict(ratio=1.0), "ratio"), (dict(ratio=0.99999), "ratio"),
+                      (dict(newton=0), "newton"), (dict(newton=10**6), "newton"), (dict(tol=-1.0), "tol"),
+                      (dict(n_nodes=10**9), "n_nodes")]:
+        with pytest.raises(ValueError, match=name):
+            spectra.jacobian_spectrum_density([0.5], **kw, **bad)
+    with pytest.raises(ValueError, match="n_grid"):
+        spectra.jacobian_spectrum_cdf([0.5], **kw, n_grid=10**8)
+    with pytest.raises(ValueError, match="lam"):
+        spectra.ks_distance([-1.0, 0.5], **kw)
+    with pytest.raises(ValueError, match="double precision"):
+        spectra.jacobian_spectrum_atoms(depth=50, sigma_w2=1e8, sigma_b2=0.0, activation="linear", weights="orthogonal")
+    # tanh at q* = 1e20: E[phi'^2] ~ 5e-11 is resolved (it was 0 and ended in ZeroDivisionError)
+    sw2, sb2 = spectra.critical_point(1e20, activation="tanh")
+    assert sw2 == pytest.approx(3 / 4 * np.sqrt(2 * np.pi * 1e20), rel=1e-9) and 0 < sb2 <= 1e20
+    # moments where D^2 is a point mass: the variance is 0, not -1e-17
+    assert spectra.jacobian_spectrum_moments(depth=1, sigma_w2=0.5, sigma_b2=0.0, activation="tanh",
+                                             weights="orthogonal")[1] >= 0
+
+
+def test_product_qr_factors_near_the_float_limit():
+    # after a rotation, M Q overflows (1.5e308 * sqrt(2)) although M is finite: the scale is factored out
+    rot = np.array([[1.0, -1.0], [1.0, 1.0]]) / np.sqrt(2)
+    acc = spectra.ProductQR(2).push(rot).push(1.5e308 * np.array([[1.0, 1.0], [1.0, -1.0]]))
+    np.testing.assert_allclose(acc.log_singular_values(), np.log(1.5e308) + 0.5 * np.log(2), rtol=1e-14)
+    acc = spectra.ProductQR(2).push(np.diag([1e300, 1e-300])).push(np.diag([1e300, 1.0]))
+    np.testing.assert_allclose(acc.log_singular_values(), [600 * np.log(10), -300 * np.log(10)], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"factors\[1\]"):
+        spectra.log_singular_values_of_product([np.eye(2), np.eye(3)])

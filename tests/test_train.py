@@ -166,3 +166,26 @@ def test_orthogonal_critical_tanh_trains_fastest():
     # initial loss is about log 4 = 1.39 for all three
     assert final["orth"] < 0.6 * final["gauss"]
     assert final["gauss"] < 0.9 * final["relu"]
+
+
+def test_divergence_after_the_last_evaluation_is_reported():
+    mlp, _, _ = _small("relu", "gaussian")
+    task = train.teacher_task(n_train=8, n_test=8, dim=5, n_classes=3, rng=0)
+    with pytest.raises(FloatingPointError, match="non-finite weights"):
+        train.train(mlp, task, activation="relu", steps=7, lr=1e150, eval_every=50, rng=0)
+
+
+def test_bad_mlp_task_and_labels_are_named():
+    mlp, x, y = _small("tanh", "gaussian")
+    with pytest.raises(TypeError, match="y"):
+        train.loss_and_grads(mlp, x, None, activation="tanh")
+    broken = train.MLP([w.copy() for w in mlp.weights], [b.copy() for b in mlp.biases])
+    broken.weights[1][0, 0] = np.nan
+    with pytest.raises(ValueError, match="mlp: weights\\[1\\]"):
+        train.forward(broken, x, activation="tanh")
+    task = train.teacher_task(n_train=8, n_test=8, dim=4, n_classes=3, rng=0)  # dim 4, the MLP takes 5
+    with pytest.raises(ValueError, match="task.x_train"):
+        train.train(mlp, task, activation="tanh", steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="steps"):
+        train.best_learning_rate(mlp, train.teacher_task(n_train=8, n_test=8, dim=5, n_classes=3, rng=0),
+                                 activation="tanh", lrs=[0.1], steps=10)

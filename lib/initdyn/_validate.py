@@ -1,17 +1,27 @@
 """Argument checks shared by every module.
 
 Each helper raises ``TypeError`` (wrong kind of object) or ``ValueError``
-(right kind, bad value) with a message that names the argument and says what
-was expected, so bad input never turns into a silent NaN further down.
+(right kind, bad value) with a message that names the argument, says what
+was expected and shows (a short form of) what was received, so bad input
+never turns into a silent NaN or a cryptic numpy error further down.
+
+Resource limits.  Functions that allocate arrays whose size the caller
+chooses (``width``, ``depth``, ``n_grid``, ``size``, ...) call
+:func:`check_memory` first, which refuses a request whose main arrays would
+exceed :data:`MEMORY_LIMIT` (4 GiB) with a ``ValueError`` that gives the
+estimate and the arguments to reduce, instead of a ``MemoryError`` (or an
+hour of swapping) half-way through.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 __all__ = [
+    "MEMORY_LIMIT",
     "as_rng",
     "check_int",
     "check_variance",
@@ -19,7 +29,31 @@ __all__ = [
     "check_probability",
     "check_shape",
     "check_finite_array",
+    "check_real",
+    "check_correlation",
+    "check_scalar_variance",
+    "check_choice",
+    "check_tol",
+    "check_broadcast",
+    "check_memory",
+    "describe",
 ]
+
+#: Largest memory (bytes) that the main arrays of one call may take: 4 GiB.
+MEMORY_LIMIT = 4 * 2**30
+
+
+def describe(value, limit: int = 80) -> str:
+    """A short ``repr`` of ``value`` for error messages (arrays by shape and dtype when long)."""
+    if isinstance(value, np.ndarray) and value.size > 8:
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - objects whose repr fails
+        text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
 
 
 def as_rng(rng) -> np.random.Generator:
@@ -41,25 +75,36 @@ def as_rng(rng) -> np.random.Generator:
     )
 
 
-def check_int(value, name: str, *, minimum: int | None = None) -> int:
-    """Check that ``value`` is an integer (not a bool, not a float) >= ``minimum``."""
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check that ``value`` is an integer (not a bool, not a float) >= ``minimum`` (and <= ``maximum``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name}: expected an integer, got {describe(value)} ({type(value).__name__})")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}: expected an integer <= {maximum}, got {value}")
     return value
 
 
 def _as_float_array(value, name: str) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name}: expected a real number or array of real numbers, got {value!r}")
+        raise TypeError(f"{name}: expected a real number or array of real numbers, got {describe(value)}")
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(
+                f"{name}: expected a finite real number, got {describe(value)} (too large for a float)"
+            ) from None
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - exotic objects
-        raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}") from exc
+    except Exception as exc:
+        raise TypeError(
+            f"{name}: expected a real number or a (rectangular) array of real numbers, got {describe(value)}"
+        ) from exc
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype} ({describe(value)})")
     return arr.astype(float, copy=False)
 
 
@@ -70,11 +115,11 @@ def check_variance(value, name: str, *, positive: bool = False):
     """
     arr = _as_float_array(value, name)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: expected a finite variance, got {value!r}")
+        raise ValueError(f"{name}: expected a finite variance, got {describe(value)}")
     if positive and np.any(arr <= 0):
-        raise ValueError(f"{name}: expected a variance > 0, got {value!r}")
+        raise ValueError(f"{name}: expected a variance > 0, got {describe(value)}")
     if np.any(arr < 0):
-        raise ValueError(f"{name}: expected a variance >= 0, got {value!r}")
+        raise ValueError(f"{name}: expected a variance >= 0, got {describe(value)}")
     return float(arr) if arr.ndim == 0 else arr
 
 
@@ -89,7 +134,7 @@ def check_probability(value, name: str, *, open_low: bool = False):
     low_bad = arr <= 0 if open_low else arr < 0
     if not np.all(np.isfinite(arr)) or np.any(low_bad) or np.any(arr > 1):
         interval = "(0, 1]" if open_low else "[0, 1]"
-        raise ValueError(f"{name}: expected a value in {interval}, got {value!r}")
+        raise ValueError(f"{name}: expected a value in {interval}, got {describe(value)}")
     return float(arr) if arr.ndim == 0 else arr
 
 
@@ -98,7 +143,7 @@ def check_shape(shape, name: str = "shape", *, min_dims: int = 2) -> tuple[int, 
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)):
-        raise TypeError(f"{name}: expected a tuple of positive integers, got {shape!r}")
+        raise TypeError(f"{name}: expected a tuple of positive integers, got {describe(shape)}")
     dims = tuple(check_int(s, f"{name}[{i}]", minimum=1) for i, s in enumerate(shape))
     if len(dims) < min_dims:
         raise ValueError(
@@ -117,3 +162,128 @@ def check_finite_array(value, name: str, *, ndim: int | tuple[int, ...] | None =
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: expected finite values, found NaN or inf")
     return arr
+
+
+def _interval(low, high, low_open, high_open) -> str:
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    return f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+
+
+def check_real(value, name: str, *, low=None, high=None, low_open: bool = False, high_open: bool = False,
+               allow_inf: bool = False) -> float:
+    """Check one real number (not a bool, str, complex or array) in an interval; return it as a float.
+
+    ``low``/``high`` bound it (``None``: unbounded), open with ``low_open``/``high_open``.
+    NaN is always refused, infinities unless ``allow_inf`` (and the interval admits them).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)):
+        raise TypeError(f"{name}: expected a real number, got {describe(value)} ({type(value).__name__})")
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0 or value.dtype == bool or not (
+                np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
+            raise TypeError(f"{name}: expected a real number (a scalar), got {describe(value)}")
+        value = value[()]
+    try:
+        x = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name}: expected a finite real number, got {describe(value)} (too large for a float)"
+        ) from None
+    where = _interval(low, high, low_open, high_open)
+    if math.isnan(x) or (math.isinf(x) and not allow_inf):
+        raise ValueError(f"{name}: expected a finite real number in {where}, got {x!r}")
+    if (low is not None and (x < low or (low_open and x == low))) or (
+            high is not None and (x > high or (high_open and x == high))):
+        raise ValueError(f"{name}: expected a value in {where}, got {x!r}")
+    return x
+
+
+def check_tol(value, name: str = "tol") -> float:
+    """Check a tolerance: a finite real number > 0."""
+    return check_real(value, name, low=0.0, low_open=True)
+
+
+def check_scalar_variance(value, name: str, *, positive: bool = False) -> float:
+    """:func:`check_variance` for one number: a ``TypeError`` for arrays of any size."""
+    if isinstance(value, np.ndarray) and value.ndim > 0 or isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}: expected a scalar, got {describe(value)}")
+    out = check_variance(value, name, positive=positive)
+    if not isinstance(out, float):  # pragma: no cover - arrays are refused above
+        raise TypeError(f"{name}: expected a scalar, got {describe(value)}")
+    return out
+
+
+def check_correlation(value, name: str, *, slack: bool = False):
+    """Check a correlation (scalar or array): finite and in [-1, 1].
+
+    With ``slack`` a value a few ulps above 1 that rounds to ``(c + 1)/2 == 1`` is let through
+    (correlations computed as ratios often land there); callers clip or round-trip it.
+    Returns a float for scalar input, a float array otherwise.
+    """
+    arr = _as_float_array(value, name)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected a finite correlation in [-1, 1], got {describe(value)}")
+    if slack:
+        half = (arr + 1) / 2
+        bad = np.any(half < 0) or np.any(half > 1)
+    else:
+        bad = np.any(arr < -1) or np.any(arr > 1)
+    if bad:
+        raise ValueError(f"{name}: expected a correlation in [-1, 1], got {describe(value)}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Check that ``value`` is one of the strings ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected one of {tuple(choices)}, got {describe(value)} ({type(value).__name__})")
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_broadcast(**arrays) -> tuple[int, ...]:
+    """The broadcast shape of the named arrays, or a ``ValueError`` naming them and their shapes."""
+    shapes = {k: np.shape(v) for k, v in arrays.items()}
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        names = ", ".join(shapes)
+        listed = ", ".join(f"{k} {s}" for k, s in shapes.items())
+        raise ValueError(f"{names}: shapes do not broadcast together ({listed})") from None
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} bytes"
+
+
+def check_memory(n_floats, what: str, *, itemsize: int = 8, limit: int | None = None) -> None:
+    """Refuse up front a computation whose main arrays would hold more than ``limit`` bytes.
+
+    Parameters
+    ----------
+    n_floats : int or float
+        Number of array elements the call will allocate (an estimate; Python ints of any size).
+    what : str
+        The arguments that set the size, e.g. ``"width, depth"``: the message starts with them.
+    itemsize : int
+        Bytes per element (8 for float64, 16 for complex128).
+    limit : int, optional
+        Bytes allowed; :data:`MEMORY_LIMIT` (4 GiB) by default.
+
+    Raises
+    ------
+    ValueError
+        Giving the estimate, the limit and the arguments to reduce.
+    """
+    limit = MEMORY_LIMIT if limit is None else limit
+    need = float(n_floats) * itemsize
+    if not need <= limit:
+        raise ValueError(
+            f"{what}: the arrays would need about {_fmt_bytes(need)} of memory, more than the "
+            f"{_fmt_bytes(limit)} limit; reduce {what}"
+        )

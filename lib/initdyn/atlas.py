@@ -25,22 +25,29 @@ column                 computed by                                              
 
 The mean-field columns assume i.i.d. (or Haar-orthogonal) weights; for the structured initializers
 (:data:`STRUCTURED`: IDInit, parameter sharing, sparse orthogonal) they are left undefined (NaN), and a
-diagnostic an initializer cannot serve (e.g. an odd fan for the mirrored schemes) is NaN too.
+diagnostic an initializer cannot serve (e.g. an odd fan for the mirrored schemes) is NaN too.  Those are
+the only undefined cells: any other failure of a cell raises, naming the initializer and the column.
 
 Also here, for chapter 6: :func:`random_mask` (sparse baselines), :func:`expected_givens_density`
 (the exact mean density of :func:`initdyn.init.sparse_orthogonal` after ``t`` rotations) and
 :func:`residual_stack` (signal, Jacobian and first-layer gradients of a residual stack at initialization).  Defined in chapter 6.
+
+Argument checks: every argument is checked where it enters (``ValueError``/``TypeError`` naming it);
+an initializer's draws are checked (a finite array of the shape asked for); networks, stacks and
+ensembles beyond 4 GiB are refused up front with the estimate, and loop counts are at most 10**7.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Callable, NamedTuple
 
 import numpy as np
 
 from . import chaos, exact, init, meanfield, recurrence, spectra
-from ._structured import GivensResult, expected_givens_density
+from ._structured import (GivensResult, check_count, check_nbytes, check_real, expected_givens_density,  # noqa: F401
+                          safe_norm)
 from ._validate import as_rng, check_finite_array, check_int, check_probability, check_variance
 from .activations import get_activation
 from .network import network_from_initializer
@@ -93,10 +100,53 @@ def default_initializers() -> dict[str, Callable]:
     return {name: init.INITIALIZERS[name] for name in names if name in init.INITIALIZERS}
 
 
-def _check_init(fn):
+def _check_init(fn, name="init"):
     if not callable(fn):
-        raise TypeError(f"init: expected an initializer f(shape, *, gain, rng), got {fn!r}")
+        raise TypeError(f"{name}: expected an initializer f(shape, *, gain, rng), got {fn!r}")
     return fn
+
+
+def _checked_draw(fn, name, shape, kwargs):
+    """``fn(shape, **kwargs)``, checked to be a finite real array of that shape (else an error naming ``name``)."""
+    w = fn(shape, **kwargs)
+    arr = None if isinstance(w, (str, bytes)) else np.asarray(w)
+    label = getattr(fn, "__name__", type(fn).__name__)
+    if arr is None or arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: the initializer {label} returned {type(w).__name__}, expected a float array of shape {shape}")
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name}: the initializer {label} returned shape {arr.shape} for shape {tuple(shape)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: the initializer {label} returned NaN or inf for shape {tuple(shape)}")
+    return w
+
+
+def _checking(fn, name):
+    """``fn`` with every draw checked by :func:`_checked_draw` (same calls, same values)."""
+    def checked(shape, **kwargs):
+        return _checked_draw(fn, name, shape, kwargs)
+
+    checked.__name__ = getattr(fn, "__name__", type(fn).__name__)
+    return checked
+
+
+class _CannotServe(Exception):
+    """Raised (inside :func:`atlas_table` only) when an initializer refuses a shape with ``ValueError``."""
+
+    def __init__(self, shape, exc):
+        super().__init__(f"cannot serve shape {tuple(shape)}: {exc}")
+        self.shape, self.exc = shape, exc
+
+
+def _refusing(fn):
+    """``fn``, with its own ``ValueError`` (a shape it cannot serve) turned into :class:`_CannotServe`."""
+    def served(shape, **kwargs):
+        try:
+            return fn(shape, **kwargs)
+        except ValueError as exc:
+            raise _CannotServe(shape, exc) from exc
+
+    served.__name__ = getattr(fn, "__name__", type(fn).__name__)
+    return served
 
 
 def random_mask(base, *, density: float) -> Callable:
@@ -107,7 +157,9 @@ def random_mask(base, *, density: float) -> Callable:
     :math:`\sigma_w^2`): the random-pruning baseline of sparse training (the "uniform" mask with scaled
     initialization in Nowak et al. 2024, Sec. 5).  Returns ``f(shape, *, gain=1.0, rng=None)``.
     """
-    _check_init(base)
+    _check_init(base, "base")
+    if np.ndim(density) != 0:
+        raise TypeError(f"density: expected a scalar in (0, 1], got {density!r}")
     d = check_probability(density, "density", open_low=True)
     if not isinstance(d, float):
         raise TypeError("density: expected a scalar")
@@ -124,6 +176,7 @@ def random_mask(base, *, density: float) -> Callable:
 
 def meanfield_applies(fn) -> bool:
     """False for the :data:`STRUCTURED` initializers (also inside ``functools.partial`` or :func:`random_mask`)."""
+    _check_init(fn, "fn")
     while True:
         inner = getattr(fn, "func", None) or getattr(fn, "base", None)
         if fn in STRUCTURED:
@@ -139,11 +192,18 @@ def effective_sigma_w2(fn, *, width: int = 100, n_draws: int = 10, rng=None) -> 
     For i.i.d. Gaussian entries its relative standard error is :math:`\sqrt{2/(\text{n\_draws}\,n^2)}`
     (0.45% for the defaults); :func:`atlas_table` rounds it with :func:`snap_sigma_w2`.
     """
-    _check_init(fn)
+    _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)
-    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    n_draws = check_count(n_draws, "n_draws", minimum=1)
+    check_nbytes(8 * 4 * width * width, "width", width, what=f"a ({width}, {width}) draw with its squares",
+                 reduce="width")
     gen = as_rng(rng)
-    return float(np.mean([width * np.mean(w * w) for w in (fn((width, width), rng=gen) for _ in range(n_draws))]))
+    with np.errstate(over="ignore"):  # entries beyond 1e154 square to inf: reported below
+        out = float(np.mean([width * np.mean(w * w) for w in (_checked_draw(fn, "fn", (width, width), {"rng": gen})
+                                                                for _ in range(n_draws))]))
+    if not math.isfinite(out):
+        raise ValueError(f"fn: the mean squared entry of its draws overflows float64 (entries beyond ~1e154)")
+    return out
 
 
 def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
@@ -152,12 +212,16 @@ def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
     For i.i.d. Gaussian entries the relative standard error of :func:`effective_sigma_w2` is
     :math:`s = \sqrt{2/(\text{n\_draws}\,n^2)}`.  The value is rounded to 2 significant digits when that
     moves it by at most :math:`3s` (He weights measured at 1.993 are reported as 2, which is what puts
-    them on the critical line), and to 3 otherwise (an exact 1.44 stays 1.44).
+    them on the critical line), and to 3 otherwise (an exact 1.44 stays 1.44).  ``value`` must be a
+    real number >= 0; 0 and ``inf`` are returned as they are.
     """
-    value = float(value)
+    value = check_real(value, "value", low=0.0, allow_inf=True)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    width = check_int(width, "width", minimum=1)
     if not math.isfinite(value) or value <= 0:
         return value
-    rel = 3 * math.sqrt(2.0 / (check_int(n_draws, "n_draws", minimum=1) * check_int(width, "width", minimum=1) ** 2))
+    draws = n_draws * width**2
+    rel = 3 * math.sqrt(2.0 / draws) if draws < 10**300 else 0.0  # beyond the float range: no sampling error
     two = float(f"{value:.2g}")
     return two if abs(two - value) <= rel * value else float(f"{value:.3g}")
 
@@ -171,12 +235,21 @@ def meanfield_cells(sigma_w2) -> dict[str, float]:
     :math:`\xi_c` is infinite for every ReLU network without bias (the arc-cosine c-map has slope 1 at
     :math:`c = 1` whatever :math:`\sigma_w^2`), so it has no column.
     """
+    if np.ndim(sigma_w2) != 0:
+        raise TypeError(f"sigma_w2: expected a scalar variance > 0, got {sigma_w2!r}")
     sw2 = check_variance(sigma_w2, "sigma_w2", positive=True)
     return {
         "chi1_tanh": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="tanh")),
         "chi1_relu": float(meanfield.chi1(sigma_w2=sw2, sigma_b2=0.0, activation="relu")),
         "xi_q_relu": float(meanfield.depth_scales(sigma_w2=sw2, sigma_b2=0.0, activation="relu")[0]),
     }
+
+
+def _check_network_memory(width, depth):
+    check_nbytes(8 * depth * width * width + 8 * 8 * width * width,
+                 "depth" if depth > width else "width", depth if depth > width else width,
+                 what=f"a network of depth {depth} and width {width} (its weights and Jacobian work arrays)",
+                 reduce="width or depth")
 
 
 def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_nets: int = 3, rng=None) -> np.ndarray:
@@ -187,15 +260,20 @@ def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_net
     :math:`J` (chapter 2, :func:`initdyn.spectra.jacobian_singular_values_of`) give
     :math:`\mathrm{Var}(\lambda)/\mathbb E[\lambda]^2`: 0 for dynamical isometry, and
     :math:`L(\mu_2/\mu_1^2 - 1 - s_1)` in the wide limit (Pennington et al. 2017, Sec. 2.5).
-    Scale-free, so it measures the *shape* of the spectrum, not its overall growth.
+    Scale-free, so it measures the *shape* of the spectrum, not its overall growth; ``inf`` for a
+    network whose Jacobian vanishes exactly (every ReLU unit of a layer dead, say).
     """
-    _check_init(fn)
+    _check_init(fn, "fn")
     act = get_activation(activation)
-    n_nets = check_int(n_nets, "n_nets", minimum=1)
+    n_nets = check_count(n_nets, "n_nets", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    _check_network_memory(width, depth)
     gen = as_rng(rng)
     out = np.empty(n_nets)
+    draw = _checking(fn, "fn")
     for k in range(n_nets):
-        net = network_from_initializer(fn, width=width, depth=depth, rng=gen)
+        net = network_from_initializer(draw, width=width, depth=depth, rng=gen)
         x = gen.standard_normal(net.width)
         x *= math.sqrt(net.width) / np.linalg.norm(x)
         lam = spectra.jacobian_singular_values_of(net, x, activation=act) ** 2
@@ -212,9 +290,13 @@ def norm_survival(fn, *, width: int = 100, depth: int = 100, n_networks: int = 1
     network.  For He weights the exact law is :func:`initdyn.exact.squared_norm_ratio` with
     ``sigma_w2=2``.
     """
-    _check_init(fn)
+    _check_init(fn, "fn")
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    n_networks = check_count(n_networks, "n_networks", minimum=1)
+    _check_network_memory(width, depth)
     return exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=1.0, n_networks=n_networks,
-                                             rng=rng, initializer=fn)
+                                             rng=rng, initializer=_checking(fn, "fn"))
 
 
 def recurrence_growth(fn, *, n: int = 100, n_matrices: int = 20, steps: int | None = None, rng=None) -> np.ndarray:
@@ -222,14 +304,18 @@ def recurrence_growth(fn, *, n: int = 100, n_matrices: int = 20, steps: int | No
 
     One Gaussian :math:`h_0` per matrix, :math:`t = \lceil 4\sqrt n\rceil` steps unless ``steps`` is
     given (the horizon at which Glorot recurrences explode, Bar et al. 2025), computed by
-    :func:`initdyn.recurrence.log_norm_trajectory` for a stack of ``n_matrices`` matrices.
+    :func:`initdyn.recurrence.log_norm_trajectory` for a stack of ``n_matrices`` matrices.  A matrix
+    that maps :math:`h_0` exactly to zero (the zero matrix, a nilpotent one) gives ``-inf``.
     """
-    _check_init(fn)
+    _check_init(fn, "fn")
     n = check_int(n, "n", minimum=2)
-    n_matrices = check_int(n_matrices, "n_matrices", minimum=1)
-    steps = math.ceil(4 * math.sqrt(n)) if steps is None else check_int(steps, "steps", minimum=1)
+    n_matrices = check_count(n_matrices, "n_matrices", minimum=1)
+    check_nbytes(8 * 3 * n_matrices * n * n, "n_matrices" if n_matrices > n else "n",
+                 n_matrices if n_matrices > n else n, what=f"a stack of {n_matrices} ({n}, {n}) matrices",
+                 reduce="n_matrices or n")
+    steps = math.ceil(4 * math.sqrt(n)) if steps is None else check_count(steps, "steps", minimum=1)
     gen = as_rng(rng)
-    A = np.stack([fn((n, n), rng=gen) for _ in range(n_matrices)])
+    A = np.stack([_checked_draw(fn, "fn", (n, n), {"rng": gen}) for _ in range(n_matrices)])
     h0 = gen.standard_normal((n_matrices, 1, n))
     traj = recurrence.log_norm_trajectory(A, h0, steps)[:, 0]
     return (traj[:, -1] - traj[:, 0]) / math.log(10)
@@ -242,8 +328,13 @@ def period3_probability(fn, *, width: int = 16, n_maps: int = 400, rng=None) -> 
     that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_maps)``; the Wilson
     interval is :func:`initdyn.chaos.wilson_interval`.
     """
-    _check_init(fn)
-    ens = chaos.random_relu_map(width=width, init=fn, size=n_maps, rng=rng)
+    _check_init(fn, "fn")
+    width = check_int(width, "width", minimum=1)
+    n_maps = check_count(n_maps, "n_maps", minimum=1)
+    check_nbytes(8 * 6 * n_maps * width, "n_maps" if n_maps > width else "width", n_maps if n_maps > width else width,
+                 what=f"the parameters of {n_maps} maps of width {width}", reduce="n_maps or width")
+    draw = fn if fn in chaos._IID_LAWS else _checking(fn, "fn")  # the i.i.d. laws are drawn in one call
+    ens = chaos.random_relu_map(width=width, init=draw, size=n_maps, rng=rng)
     return int(np.sum(ens.has_period3())), int(n_maps)
 
 
@@ -261,38 +352,88 @@ def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int =
     """Every diagnostic for every initializer of ``initializers`` (default :func:`default_initializers`).
 
     Each cell is one call of the diagnostic function of its column with ``rng=seed`` (common random
-    numbers across rows, so the rows differ only by the initializer).  A diagnostic that raises
-    ``ValueError`` for an initializer (a shape it cannot serve) gives NaN; so do the mean-field columns
-    of :data:`STRUCTURED` initializers.  ``period3`` is the fraction ``k / n_maps``.
+    numbers across rows, so the rows differ only by the initializer).  ``period3`` is the fraction
+    ``k / n_maps``.
+
+    Every argument is checked before any cell is computed: ``initializers`` a non-empty dict of names
+    (str) to callables, ``seed >= 0``, ``width >= 2``, and ``depth``, ``n_nets``, ``n_networks``,
+    ``n_matrices``, ``map_width``, ``n_maps`` >= 1 (the counts at most 10**7).
+
+    A cell is NaN (printed ``-``) only for a structural reason:
+
+    * the mean-field columns of :data:`STRUCTURED` initializers (not i.i.d.), or of a row whose
+      ``sigma_w2`` is infinite;
+    * an initializer that raises ``ValueError`` for a shape the column needs, i.e. a scheme that cannot
+      serve it: ``(width, width)`` for every column but ``period3``, ``(map_width, 1)`` and
+      ``(1, map_width)`` for ``period3`` (e.g. the mirrored schemes at an odd fan);
+    * ``survival`` for an odd ``width`` (its mirrored inputs need an even one).
+
+    Any other failure of a cell raises, as the diagnostic raised it, with a message that names the
+    cell (initializer and column) and the reason.
     """
-    inits = default_initializers() if initializers is None else dict(initializers)
+    if initializers is None:
+        inits = default_initializers()
+    elif not isinstance(initializers, Mapping):
+        raise TypeError(f"initializers: expected a dict name -> initializer f(shape, *, gain, rng), got "
+                        f"{type(initializers).__name__}")
+    else:
+        inits = dict(initializers)
     if not inits:
         raise ValueError("initializers: expected a non-empty dict name -> initializer")
-    for fn in inits.values():
-        _check_init(fn)
+    for name, fn in inits.items():
+        if not isinstance(name, str):
+            raise TypeError(f"initializers: expected names (keys) of type str, got {name!r}")
+        _check_init(fn, f"initializers[{name!r}]")
     seed = check_int(seed, "seed", minimum=0)
+    width = check_int(width, "width", minimum=2)
+    depth = check_int(depth, "depth", minimum=1)
+    n_nets = check_count(n_nets, "n_nets", minimum=1)
+    n_networks = check_count(n_networks, "n_networks", minimum=1)
+    n_matrices = check_count(n_matrices, "n_matrices", minimum=1)
+    map_width = check_int(map_width, "map_width", minimum=1)
+    n_maps = check_count(n_maps, "n_maps", minimum=1)
+    _check_network_memory(width, depth)
+    check_nbytes(8 * 3 * n_matrices * width * width, "n_matrices", n_matrices,
+                 what=f"the recurrence column's stack of {n_matrices} ({width}, {width}) matrices",
+                 reduce="n_matrices or width")
+    check_nbytes(8 * 6 * n_maps * map_width, *(("n_maps", n_maps) if n_maps > map_width else ("map_width", map_width)),
+                 what=f"the parameters of {n_maps} maps of width {map_width}", reduce="n_maps or map_width")
     cols = {key: np.full(len(inits), np.nan) for key in COLUMNS}
 
-    def cell(f):
-        try:
-            return f()
-        except ValueError:
-            return np.nan
+    for r, (name, fn) in enumerate(inits.items()):
+        # An initializer's own ValueError (a shape it cannot serve) leaves its cell undefined; the
+        # i.i.d. schemes serve every shape and keep their identity (the ensembles draw them in one call).
+        g = fn if fn in chaos._IID_LAWS else _refusing(fn)
 
-    for r, fn in enumerate(inits.values()):
-        sw2 = cell(lambda: snap_sigma_w2(effective_sigma_w2(fn, width=width, rng=seed), width=width, n_draws=10))
+        def cell(column, compute):
+            try:
+                return compute()
+            except _CannotServe:
+                return np.nan
+            except Exception as exc:
+                msg = f"atlas_table: cell ({name!r}, {column!r}) failed: {type(exc).__name__}: {exc}"
+                try:
+                    err = type(exc)(msg)
+                except Exception:
+                    err = RuntimeError(msg)
+                raise err from exc
+
+        sw2 = cell("sigma_w2", lambda: snap_sigma_w2(effective_sigma_w2(g, width=width, rng=seed), width=width,
+                                                     n_draws=10))
         cols["sigma_w2"][r] = sw2
         if meanfield_applies(fn) and np.isfinite(sw2):
-            for key, val in meanfield_cells(sw2).items():
+            for key, val in cell("chi1_tanh, chi1_relu, xi_q_relu", lambda: meanfield_cells(sw2)).items():
                 cols[key][r] = val
         for act in ("tanh", "relu"):
-            cols[f"spread_{act}"][r] = cell(lambda: float(np.median(
-                jacobian_spread(fn, activation=act, width=width, depth=depth, n_nets=n_nets, rng=seed))))
-        cols["survival"][r] = cell(lambda: float(np.median(
-            norm_survival(fn, width=width, depth=depth, n_networks=n_networks, rng=seed))))
-        cols["recurrence"][r] = cell(lambda: float(np.median(
-            recurrence_growth(fn, n=width, n_matrices=n_matrices, rng=seed))))
-        cols["period3"][r] = cell(lambda: period3_probability(fn, width=map_width, n_maps=n_maps, rng=seed)[0] / n_maps)
+            cols[f"spread_{act}"][r] = cell(f"spread_{act}", lambda: float(np.median(
+                jacobian_spread(g, activation=act, width=width, depth=depth, n_nets=n_nets, rng=seed))))
+        if width % 2 == 0:
+            cols["survival"][r] = cell("survival", lambda: float(np.median(
+                norm_survival(g, width=width, depth=depth, n_networks=n_networks, rng=seed))))
+        cols["recurrence"][r] = cell("recurrence", lambda: float(np.median(
+            recurrence_growth(g, n=width, n_matrices=n_matrices, rng=seed))))
+        cols["period3"][r] = cell("period3", lambda: period3_probability(g, width=map_width, n_maps=n_maps,
+                                                                         rng=seed)[0] / n_maps)
     settings = dict(seed=seed, width=width, depth=depth, n_nets=n_nets, n_networks=n_networks,
                     n_matrices=n_matrices, map_width=map_width, n_maps=n_maps)
     return Atlas(list(inits), cols, settings)
@@ -313,6 +454,17 @@ def format_atlas(table: Atlas) -> str:
     below 1e-9 in absolute value, rounding error of norm-preserving maps, as 0)."""
     if not isinstance(table, Atlas):
         raise TypeError(f"table: expected an Atlas from atlas_table, got {type(table).__name__}")
+    names, columns = table.names, table.columns
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"table: expected names, a list of str, got {names!r}")
+    if not isinstance(columns, Mapping) or set(columns) != set(COLUMNS):
+        got = sorted(columns) if isinstance(columns, Mapping) else type(columns).__name__
+        raise ValueError(f"table: expected the columns {list(COLUMNS)}, got {got}")
+    for key in COLUMNS:
+        col = np.asarray(columns[key])
+        if col.shape != (len(names),) or col.dtype.kind not in "iuf":
+            raise ValueError(f"table: column {key!r} should hold {len(names)} numbers, one per name; got "
+                             f"dtype {col.dtype} and shape {col.shape}")
     head = ["initializer"] + list(COLUMNS.values())
     # log-growths of norm-preserving maps are 0 up to rounding (~1e-16): print them as 0
     clean = lambda k, x: 0.0 if k == "recurrence" and abs(x) < 1e-9 else x  # noqa: E731
@@ -355,24 +507,40 @@ def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
     depth, hidden, width = W1.shape
     if W2.shape != (depth, width, hidden) or x.shape != (width,):
         raise ValueError(f"W1, W2, x: expected shapes (L, H, N), (L, N, H), (N,), got {W1.shape}, {W2.shape}, {x.shape}")
+    if min(depth, hidden, width) == 0:
+        raise ValueError(f"W1: expected at least one block, hidden unit and unit, got shape {W1.shape}")
+    check_nbytes(8 * (6 * width * width + 2 * depth * (width + hidden)), "W1", f"shape {W1.shape}",
+                 what=f"the Jacobian of width {width} and the signals of {depth} blocks", reduce="the width")
     xs = np.empty((depth + 1, width))
     ds = np.empty((depth, hidden))
     xs[0] = x
     J = spectra.ProductQR(width)
     eye = np.eye(width)
-    for l in range(depth):
-        h = W1[l] @ xs[l]
-        ds[l] = act.dphi(h)
-        xs[l + 1] = xs[l] + W2[l] @ act.phi(h)
-        J.push(eye + W2[l] @ (ds[l][:, None] * W1[l]))
-    g = xs[-1].copy()
-    grad = np.empty(depth)
-    for l in range(depth - 1, -1, -1):
-        u = ds[l] * (W2[l].T @ g)
-        grad[l] = np.linalg.norm(u) * np.linalg.norm(xs[l])
-        g = g + W1[l].T @ u
+    def overflow(what, l):
+        return ValueError(f"W1, W2, x: the {what} of the residual stack left the float range at block {l} "
+                          "(the stack explodes beyond 1.8e308); rescale the weights or the input")
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l in range(depth):
+            h = W1[l] @ xs[l]
+            ds[l] = act.dphi(h)
+            xs[l + 1] = xs[l] + W2[l] @ act.phi(h)
+            step = eye + W2[l] @ (ds[l][:, None] * W1[l])
+            if not (np.all(np.isfinite(xs[l + 1])) and np.all(np.isfinite(step))):
+                raise overflow("signal" if not np.all(np.isfinite(xs[l + 1])) else "Jacobian", l)
+            J.push(step)
+        g = xs[-1].copy()
+        grad = np.empty(depth)
+        for l in range(depth - 1, -1, -1):
+            u = ds[l] * (W2[l].T @ g)
+            grad[l] = safe_norm(u, axis=None) * safe_norm(xs[l], axis=None)
+            g = g + W1[l].T @ u
+            if not (np.all(np.isfinite(g)) and np.isfinite(grad[l])):
+                raise overflow("gradient", l)
     log_sv = J.log_singular_values()
-    return ResidualSignal(np.linalg.norm(xs, axis=1), np.exp(log_sv), grad, log_sv)
+    if not np.all(np.isfinite(log_sv) | (log_sv == -np.inf)):
+        raise overflow("Jacobian", depth - 1)
+    return ResidualSignal(safe_norm(xs, axis=1), np.exp(log_sv), grad, log_sv)
 
 
 def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:
@@ -387,7 +555,8 @@ def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:
     .. math:: \|x_l\|^2 = (1 + \mathrm{copies}\,\varepsilon)^{2l}\,\|x_+\|^2 + \|x_-\|^2,
               \qquad l = 0, \dots, \mathrm{depth}.
 
-    Returns the norms :math:`\|x_l\|`, shape ``(depth + 1,)`` (chapter 6, Figure 1).
+    Returns the norms :math:`\|x_l\|`, shape ``(depth + 1,)`` (chapter 6, Figure 1); ``inf`` where a
+    norm exceeds the float range (1.8e308), never NaN.
     """
     x = check_finite_array(x, "x", ndim=1)
     eps = float(check_finite_array(epsilon, "epsilon", ndim=0))
@@ -395,6 +564,24 @@ def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:
         raise ValueError(f"epsilon: expected a number >= 0, got {epsilon!r}")
     copies = check_int(copies, "copies", minimum=1)
     depth = check_int(depth, "depth", minimum=0)
+    check_nbytes(8 * 4 * (depth + 1), "depth", depth, what=f"{depth} + 1 norms", reduce="depth")
     pos = x > 0
-    grow = (1.0 + copies * eps) ** np.arange(depth + 1)
-    return np.sqrt(grow**2 * np.sum(x[pos] ** 2) + np.sum(x[~pos] ** 2))
+    try:
+        ce = copies * eps
+    except OverflowError:  # copies beyond the float range
+        ce = math.inf if eps > 0 else 0.0
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        grow = (1.0 + ce) ** np.arange(depth + 1)
+        out = np.sqrt(grow**2 * np.sum(x[pos] ** 2) + np.sum(x[~pos] ** 2))
+    bad = ~np.isfinite(out) | ((out < 2.0**-510) & np.any(x != 0))
+    if np.any(bad):  # squares that over- or underflow: the same norms from logarithms of rescaled sums
+        big = np.max(np.abs(x))
+        e = int(np.frexp(big)[1])
+        xs = np.ldexp(x, -e)
+        p, q = np.sum(xs[pos] ** 2), np.sum(xs[~pos] ** 2)
+        with np.errstate(divide="ignore", over="ignore"):
+            log_g = math.log1p(ce) if math.isfinite(ce) else math.log(copies) + math.log(eps)
+            lp = 2.0 * log_g * np.arange(depth + 1) + (math.log(p) if p > 0 else -np.inf)
+            log_norm = 0.5 * np.logaddexp(lp, math.log(q) if q > 0 else -np.inf) + e * math.log(2.0)
+            out = np.where(bad, np.exp(log_norm), out)
+    return out

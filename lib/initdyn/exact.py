@@ -61,7 +61,8 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from ._validate import as_rng, check_finite_array, check_int, check_variance
+from ._validate import (as_rng, check_finite_array, check_int, check_memory, check_real, check_scalar_variance,
+                        check_variance, describe)
 from . import spectra
 from .network import RandomNetwork, forward, random_network
 
@@ -100,6 +101,7 @@ def active_units_pmf(width):
     (The signs of i.i.d. symmetric pre-activations; Burkholz & Dubatovka 2019.)
     """
     width = check_int(width, "width", minimum=1)
+    check_memory(6 * width, "width")
     k = np.arange(1, width + 1)
     logp = stats.binom.logpmf(k, width, 0.5)
     keep = logp >= logp.max() + math.log(_PMF_CUT)
@@ -112,19 +114,26 @@ def death_probability(*, width, depth, sigma_b2=0.0):
     Without biases the signal dies once some layer has no active unit and stays dead:
     :math:`1 - (1 - 2^{-N})^L` (computed as ``-expm1(L log1p(-2^-N))``).  With
     biases a dead layer is revived by the next biases, so only the last layer
-    counts: :math:`2^{-N}`.  ``depth`` may be an integer array.
+    counts: :math:`2^{-N}`.  ``depth`` may be an integer array (values below 2**63);
+    ``sigma_b2`` is a scalar >= 0.
     """
     width = check_int(width, "width", minimum=1)
-    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
-    depth_arr = np.asarray(depth)
+    sigma_b2 = check_scalar_variance(sigma_b2, "sigma_b2")
+    if isinstance(depth, int) and not isinstance(depth, bool) and not -2**63 <= depth < 2**63:
+        raise ValueError(f"depth: expected integers below 2**63, got {describe(depth)}")
+    try:
+        depth_arr = np.asarray(depth)
+    except Exception:
+        raise TypeError(f"depth: expected an integer or a (rectangular) integer array, got {describe(depth)}") from None
     if depth_arr.dtype == bool or not np.issubdtype(depth_arr.dtype, np.integer):
-        raise TypeError(f"depth: expected an integer or an integer array, got {depth!r}")
+        raise TypeError(f"depth: expected an integer or an integer array, got {describe(depth)}")
     if np.any(depth_arr < 1):
-        raise ValueError(f"depth: expected integers >= 1, got {depth!r}")
+        raise ValueError(f"depth: expected integers >= 1, got {describe(depth)}")
+    p_dead = 2.0 ** (-width) if width < 2000 else 0.0  # 2^-N underflows to 0 from N = 1075 on
     if sigma_b2 > 0:
-        out = np.full(depth_arr.shape, 2.0 ** (-width))
+        out = np.full(depth_arr.shape, p_dead)
     else:
-        out = -np.expm1(depth_arr * math.log1p(-(2.0 ** (-width))))
+        out = -np.expm1(depth_arr * math.log1p(-p_dead))
     return out if out.ndim else float(out)
 
 
@@ -167,6 +176,26 @@ class _Chi2Mixture:
 # The distribution object
 # ---------------------------------------------------------------------------
 
+_LOG_MAX = math.log(np.finfo(float).max)  # 709.78: exp of more overflows
+
+
+def _exp_or_inf(x):
+    """exp(x) as a float, ``inf`` where it exceeds the float range (no OverflowError)."""
+    return math.exp(x) if x < _LOG_MAX else float("inf")
+
+
+def _check_size(size, per_sample, what):
+    """``size`` (int or tuple of ints >= 1) as a tuple; refuse samples that would not fit in memory."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, (bool, np.bool_)):
+        size = (check_int(size, "size", minimum=1),)
+    elif isinstance(size, (tuple, list)) and len(size) > 0:
+        size = tuple(check_int(s, "size", minimum=1) for s in size)
+    else:
+        raise TypeError(f"size: expected an integer >= 1 or a non-empty tuple of them, got {describe(size)}")
+    check_memory(float(np.prod(size, dtype=float)) * per_sample, f"size (times {what})")
+    return size
+
+
 class SignalDistribution:
     r"""Law of a non-negative ratio :math:`R` with an atom at 0, in the style of a frozen ``scipy.stats`` law.
 
@@ -177,13 +206,23 @@ class SignalDistribution:
     ``cdf_log`` give the density and CDF of :math:`\log R` (continuous part);
     ``t_lo``, ``t_hi`` bound the window of :math:`\log R` outside which less
     than 1e-18 of the probability lies on either side.
+
+    Values beyond the float range.  Deep or wide-variance networks have moments, quantiles and
+    samples beyond :math:`1.8\times10^{308}` (e.g. width 4, depth :math:`10^5`: :math:`\mathbb E[R^2]
+    = (1 + 5/4)^{10^5}`).  Those are computed in the log domain and returned as ``inf``, meaning
+    "larger than the largest float" (never an ``OverflowError``); :meth:`log_moment` gives their
+    logarithm.  Values below :math:`10^{-308}` are 0.  ``var`` is never negative (it is computed as
+    :math:`\mathbb E[R^2] - \mathbb E[R]^2`, so its absolute accuracy is ~1e-16 of :math:`\mathbb E[R^2]`).
     """
 
-    def __init__(self, *, p_zero, t_lo, t_hi, pdf_log, cdf_log, moment, sampler, description):
+    def __init__(self, *, p_zero, t_lo, t_hi, pdf_log, cdf_log, moment, sampler, description,
+                 log_moment=None, sample_floats=1):
         self.p_zero = float(p_zero)
         self.t_lo, self.t_hi = float(t_lo), float(t_hi)
         self._pdf_log, self._cdf_log = pdf_log, cdf_log
         self._moment, self._sampler = moment, sampler
+        self._log_moment = log_moment
+        self._sample_floats = sample_floats
         self.description = description
 
     def __repr__(self):
@@ -215,7 +254,8 @@ class SignalDistribution:
         out = np.zeros(r.shape)
         pos = r > 0
         if np.any(pos):
-            out[pos] = self.pdf_log(np.log(r[pos])) / r[pos]
+            with np.errstate(over="ignore"):  # the density at a tiny r can exceed the float range: inf
+                out[pos] = self.pdf_log(np.log(r[pos])) / r[pos]
         return out if out.ndim else float(out)
 
     def cdf(self, r):
@@ -232,10 +272,10 @@ class SignalDistribution:
         return 1.0 - self.cdf(r)
 
     def ppf(self, p):
-        """Quantile function: the smallest ``r`` with ``cdf(r) >= p`` (0 if ``p <= p_zero``)."""
+        """Quantile function: the smallest ``r`` with ``cdf(r) >= p`` (0 if ``p <= p_zero``; ``inf`` beyond 1.8e308)."""
         p = check_finite_array(p, "p")
         if np.any((p < 0) | (p > 1)):
-            raise ValueError(f"p: expected probabilities in [0, 1], got {p}")
+            raise ValueError(f"p: expected probabilities in [0, 1], got {describe(p)}")
         out = np.zeros(p.shape)
         target = p - self.p_zero
         live = target > 0
@@ -250,7 +290,8 @@ class SignalDistribution:
                 below = self._cdf_log(mid) < goal
                 lo = np.where(below, mid, lo)
                 hi = np.where(below, hi, mid)
-            out[live] = np.exp(0.5 * (lo + hi))
+            with np.errstate(over="ignore"):
+                out[live] = np.exp(0.5 * (lo + hi))
         out[p >= 1] = np.inf
         return out if out.ndim else float(out)
 
@@ -258,39 +299,64 @@ class SignalDistribution:
         """The median of :math:`R` (0 when the signal dies with probability >= 1/2)."""
         return self.ppf(0.5)
 
+    @staticmethod
+    def _check_order(n):
+        return check_real(n, "n", low=0.0, low_open=True)
+
     def moment(self, n):
-        r""":math:`\mathbb E[R^n]` from the closed-form Mellin transform (``n`` > 0)."""
-        n = float(n)
-        if not n > 0:
-            raise ValueError(f"n: expected a positive order, got {n}")
+        r""":math:`\mathbb E[R^n]` from the closed-form Mellin transform (``n`` > 0, finite).
+
+        ``inf`` where it exceeds the float range (see :meth:`log_moment`).
+        """
+        n = self._check_order(n)
         return float(self._moment(n))
+
+    def log_moment(self, n):
+        r""":math:`\log\mathbb E[R^n]` (``n`` > 0): finite where :meth:`moment` overflows to ``inf``."""
+        n = self._check_order(n)
+        if self._log_moment is not None:
+            return float(self._log_moment(n))
+        m = float(self._moment(n))  # pragma: no cover - every constructor here passes log_moment
+        return math.log(m) if m > 0 else float("-inf")
 
     def mean(self):
         """:math:`\\mathbb E[R]` (closed form)."""
         return self.moment(1)
 
     def var(self):
-        """:math:`\\mathrm{Var}[R]` (closed form)."""
+        """:math:`\\mathrm{Var}[R]` (closed form); ``inf`` where it exceeds the float range."""
         m1 = self.moment(1)
-        return self.moment(2) - m1 * m1
+        v = self.moment(2) - m1 * m1
+        if math.isfinite(v):
+            return max(v, 0.0)
+        lm1, lm2 = self.log_moment(1), self.log_moment(2)
+        gap = 2 * lm1 - lm2  # log(E[R]^2 / E[R^2]) <= 0
+        if not gap < 0:
+            return 0.0
+        return _exp_or_inf(lm2 + math.log(-math.expm1(gap)))
 
     def std(self):
+        """Standard deviation (``inf`` where the variance is)."""
         return math.sqrt(self.var())
 
     def prob_outside(self, low, high):
-        """:math:`P(R < \\mathrm{low}) + P(R > \\mathrm{high})` (e.g. far from the mean-field value)."""
-        low, high = float(low), float(high)
-        if not 0 < low <= high:
+        """:math:`P(R < \\mathrm{low}) + P(R > \\mathrm{high})` (e.g. far from the mean-field value).
+
+        ``0 < low <= high``; ``high`` may be ``inf``.
+        """
+        low = check_real(low, "low", low=0.0, low_open=True)
+        high = check_real(high, "high", low=0.0, low_open=True, allow_inf=True)
+        if not low <= high:
             raise ValueError(f"low, high: expected 0 < low <= high, got {low}, {high}")
-        return float(self.cdf(low) + self.sf(high))
+        upper = 0.0 if math.isinf(high) else self.sf(high)
+        return float(self.cdf(low) + upper)
 
     def rvs(self, size=1, rng=None):
-        """Exact samples of :math:`R` from the recursion (binomial counts, chi-square norms)."""
-        if isinstance(size, (int, np.integer)):
-            size = (check_int(size, "size", minimum=1),)
-        else:
-            size = tuple(check_int(s, "size", minimum=1) for s in size)
-        return self._sampler(as_rng(rng), size)
+        """Exact samples of :math:`R` from the recursion (binomial counts, chi-square norms); ``inf`` beyond 1.8e308."""
+        size = _check_size(size, self._sample_floats, "the floats one sample needs")
+        gen = as_rng(rng)
+        with np.errstate(over="ignore"):
+            return self._sampler(gen, size)
 
 
 # ---------------------------------------------------------------------------
@@ -327,8 +393,9 @@ class _FourierSum:
             if logabs < target:
                 break
             if n_max > 2**20:
-                raise RuntimeError(f"Fourier inversion: |phi|^L still above 1e-18 after {n_max} terms "
-                                   f"(depth={depth}); the law is too close to a point mass to invert")
+                raise ValueError(f"width, depth: the Fourier inversion needs more than {n_max} terms "
+                                 f"(|phi|^L still above 1e-18 at depth={depth}): the law of log R is too close to a "
+                                 "point mass to invert; use a smaller width or a larger depth")
             n_max *= 2
         n = np.arange(1, n_max + 1)
         self.omega = dw * n
@@ -362,14 +429,23 @@ class _FourierSum:
         return self._series(t, integrate=True)
 
 
-def _product_distribution(mix, depth, log_scale, p_zero, sampler, description):
-    """R = exp(log_scale) * prod of ``depth`` i.i.d. G, zero with probability p_zero."""
+def _product_distribution(mix, depth, log_scale, p_zero, sampler, description, *, log_surv, sample_floats):
+    """R = exp(log_scale) * prod of ``depth`` i.i.d. G, zero with probability p_zero = 1 - exp(log_surv)."""
     fs = _FourierSum(mix, depth)
     surv = 1.0 - p_zero
     log_mass = math.log(mix.mass)
 
+    def log_moment(n):
+        return log_surv + n * log_scale + depth * (float(mix.log_mellin(n).real) - log_mass)
+
     def moment(n):
-        return surv * math.exp(n * log_scale + depth * (float(mix.log_mellin(n).real) - log_mass))
+        try:
+            out = surv * math.exp(n * log_scale + depth * (float(mix.log_mellin(n).real) - log_mass))
+        except OverflowError:
+            out = None
+        if out is None or surv == 0.0:  # past the float range, or p_zero rounded to 1: in the log domain
+            return _exp_or_inf(log_moment(n))
+        return out
 
     return SignalDistribution(
         p_zero=p_zero,
@@ -380,6 +456,8 @@ def _product_distribution(mix, depth, log_scale, p_zero, sampler, description):
         moment=moment,
         sampler=sampler,
         description=description,
+        log_moment=log_moment,
+        sample_floats=sample_floats,
     )
 
 
@@ -448,7 +526,9 @@ def squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0) -> Signa
             return np.exp(s + depth * math.log(sigma_w2 / width))
 
         p_zero = death_probability(width=width, depth=depth)
-        return _product_distribution(mix, depth, depth * math.log(sigma_w2 / width), p_zero, sampler, desc)
+        return _product_distribution(mix, depth, depth * math.log(sigma_w2 / width), p_zero, sampler, desc,
+                                     log_surv=depth * math.log1p(-(2.0 ** (-width) if width < 2000 else 0.0)),
+                                     sample_floats=4 * depth)
     return _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc)
 
 
@@ -479,7 +559,8 @@ def shared_squared_norm_ratio(*, width, depth) -> SignalDistribution:
         return np.exp(np.sum(np.log(g), axis=-1) + depth * math.log(1.0 / half))
 
     return _product_distribution(mix, depth, depth * math.log(1.0 / half), 0.0, sampler,
-                                 f"gaussian_submatrix, width={width}, depth={depth}")
+                                 f"gaussian_submatrix, width={width}, depth={depth}", log_surv=0.0,
+                                 sample_floats=3 * depth)
 
 
 # ---------------------------------------------------------------------------
@@ -506,12 +587,18 @@ class OutputPreactivation:
     active unit), so ``pdf`` near 0 is only as fine as the grid.  Built by :func:`output_preactivation`; the mixture over
     :math:`v` is integrated with the trapezoidal rule on the log scale of
     :math:`R_{L-1}` (spectrally accurate: the density vanishes at both ends).
+
+    Where :math:`v_L` exceeds the float range, ``var`` is ``inf`` and ``kurtosis`` is computed from
+    the logarithms of the moments (finite unless it exceeds 1.8e308 itself).
     """
 
-    def __init__(self, *, v_nodes, v_weights, v_atom, p_atom, mean_v, mean_v2, width, sampler, description):
+    def __init__(self, *, v_nodes, v_weights, v_atom, p_atom, mean_v, mean_v2, width, sampler, description,
+                 log_moments=None, sample_floats=None):
         self.v_nodes, self.v_weights = v_nodes, v_weights
         self._v_atom, self._p_atom = v_atom, p_atom
         self._mean_v, self._mean_v2 = mean_v, mean_v2
+        self._log_moments = log_moments
+        self._sample_floats = width + 1 if sample_floats is None else sample_floats
         self.width = width
         self._sampler = sampler
         self.description = description
@@ -523,21 +610,35 @@ class OutputPreactivation:
     def pdf(self, h):
         """Density of one unit :math:`h^L_i` (continuous part; integrates to ``1 - p_zero``)."""
         h = check_finite_array(h, "h")
+        check_memory(3 * h.size * self.v_nodes.size, "h (times the number of nodes)")
         hh = h[..., None]
-        out = np.sum(self.v_weights * np.exp(-0.5 * hh**2 / self.v_nodes) / np.sqrt(2 * np.pi * self.v_nodes),
-                     axis=-1)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            terms = self.v_weights * np.exp(-0.5 * hh**2 / self.v_nodes) / np.sqrt(2 * np.pi * self.v_nodes)
+        zero = self.v_nodes == 0  # variances that underflowed (R ~ 1e-400): point masses at 0
+        if np.any(zero):
+            terms = np.where(zero, np.where(hh == 0, np.inf, 0.0), terms)
+        out = np.sum(terms, axis=-1)
         if self._v_atom > 0:
             out = out + self._p_atom * np.exp(-0.5 * h**2 / self._v_atom) / math.sqrt(2 * np.pi * self._v_atom)
         return out if out.ndim else float(out)
 
     def cdf(self, h):
-        r""":math:`P(h^L_i \le h)`, including the atom at 0 when there is one."""
+        r""":math:`P(h^L_i \le h)`, including the atom at 0 when there is one (at most 1: quadrature excess is cut)."""
         h = check_finite_array(h, "h")
-        out = np.sum(self.v_weights * special.ndtr(h[..., None] / np.sqrt(self.v_nodes)), axis=-1)
+        check_memory(3 * h.size * self.v_nodes.size, "h (times the number of nodes)")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = self.v_weights * special.ndtr(h[..., None] / np.sqrt(self.v_nodes))
+        zero = self.v_nodes == 0  # variances that underflowed: point masses at 0
+        if np.any(zero):
+            terms = np.where(zero, self.v_weights * (h[..., None] >= 0), terms)
+        out = np.sum(terms, axis=-1)
         if self._v_atom > 0:
             out = out + self._p_atom * special.ndtr(h / math.sqrt(self._v_atom))
         else:
             out = out + self._p_atom * (h >= 0)
+        # the trapezoidal weights carry the mass to ~1e-8 at the default n_nodes (~1e-6 at 201 nodes): a CDF
+        # is never above 1
+        out = np.minimum(out, 1.0)
         return out if out.ndim else float(out)
 
     def logpdf_joint(self, h):
@@ -545,11 +646,16 @@ class OutputPreactivation:
         h = check_finite_array(h, "h")
         if h.shape[-1] != self.width:
             raise ValueError(f"h: expected last dimension {self.width} (the width), got shape {h.shape}")
-        r2 = np.sum(h * h, axis=-1)[..., None]
+        check_memory(3 * (h.size // max(self.width, 1)) * self.v_nodes.size, "h (times the number of nodes)")
+        with np.errstate(over="ignore"):
+            r2 = np.sum(h * h, axis=-1)[..., None]
         n = self.width
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             logs = np.log(self.v_weights) - 0.5 * r2 / self.v_nodes - 0.5 * n * np.log(2 * np.pi * self.v_nodes)
-            if self._v_atom > 0:
+            zero = self.v_nodes == 0  # variances that underflowed: point masses at 0
+            if np.any(zero):
+                logs = np.where(zero, np.where(r2 == 0, np.inf, -np.inf), logs)
+            if self._v_atom > 0 and self._p_atom > 0:  # (an atom of mass 0 adds nothing: log 0 = -inf)
                 extra = (math.log(self._p_atom) - 0.5 * r2 / self._v_atom
                          - 0.5 * n * math.log(2 * np.pi * self._v_atom))
                 logs = np.concatenate([logs, extra], axis=-1)
@@ -561,16 +667,26 @@ class OutputPreactivation:
         return float(self._mean_v)
 
     def kurtosis(self):
-        r""":math:`\mathbb E[h^4]/\mathbb E[h^2]^2 = 3\,\mathbb E[v_L^2]/\mathbb E[v_L]^2`, closed form (3 if Gaussian)."""
-        return float(3 * self._mean_v2 / self._mean_v**2)
+        r""":math:`\mathbb E[h^4]/\mathbb E[h^2]^2 = 3\,\mathbb E[v_L^2]/\mathbb E[v_L]^2`, closed form (3 if Gaussian).
+
+        From the logarithms of the moments where they over- or underflow (``inf`` only if the
+        kurtosis itself exceeds the float range).
+        """
+        try:
+            out = float(3 * self._mean_v2 / self._mean_v**2)
+        except (OverflowError, ZeroDivisionError):
+            out = float("nan")
+        if math.isfinite(out) or self._log_moments is None:
+            return out
+        lm1, lm2 = self._log_moments()
+        return _exp_or_inf(math.log(3.0) + lm2 - 2 * lm1)
 
     def rvs(self, size=1, rng=None):
-        """Exact samples of output vectors, shape ``(*size, width)``."""
-        if isinstance(size, (int, np.integer)):
-            size = (check_int(size, "size", minimum=1),)
-        else:
-            size = tuple(check_int(s, "size", minimum=1) for s in size)
-        return self._sampler(as_rng(rng), size)
+        """Exact samples of output vectors, shape ``(*size, width)`` (``inf`` beyond 1.8e308)."""
+        size = _check_size(size, self._sample_floats, "the floats one sample needs")
+        gen = as_rng(rng)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._sampler(gen, size)
 
 
 def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_nodes=4001) -> OutputPreactivation:
@@ -581,8 +697,9 @@ def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_node
     """
     width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
     n_nodes = check_int(n_nodes, "n_nodes", minimum=101)
+    check_memory(4 * n_nodes + 6 * width, "n_nodes, width")
     desc = f"width={width}, depth={depth}, sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g}, q0={q0:g}"
-    scale = sigma_w2 * q0  # v = scale * R_{L-1} + sigma_b2
+    scale = sigma_w2 * q0  # v = scale * R_{L-1} + sigma_b2 (inf where sigma_w2 * q0 > 1.8e308)
     if depth == 1:
         v1 = scale + sigma_b2
         nodes, weights, p_atom, m1, m2 = np.array([v1]), np.array([1.0]), 0.0, v1, v1 * v1
@@ -592,11 +709,28 @@ def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_node
         t = np.linspace(prev.t_lo, prev.t_hi, n_nodes)
         w = prev.pdf_log(t) * (t[1] - t[0])
         keep = w > 0
-        nodes, weights = scale * np.exp(t[keep]) + sigma_b2, w[keep]
+        with np.errstate(over="ignore"):
+            nodes, weights = scale * np.exp(t[keep]) + sigma_b2, w[keep]
         p_atom = prev.p_zero
         r1, r2 = prev.mean(), prev.moment(2)
         m1 = scale * r1 + sigma_b2
-        m2 = scale**2 * r2 + 2 * scale * sigma_b2 * r1 + sigma_b2**2
+        try:
+            m2 = scale**2 * r2 + 2 * scale * sigma_b2 * r1 + sigma_b2**2
+        except OverflowError:
+            m2 = float("inf")
+
+    def log_moments():
+        """log E[v_L], log E[v_L^2] without overflow (for the kurtosis)."""
+        ls = math.log(sigma_w2) + math.log(q0)
+        lsb = math.log(sigma_b2) if sigma_b2 > 0 else float("-inf")
+        if prev is None:
+            lv = float(np.logaddexp(ls, lsb))
+            return lv, 2 * lv
+        lr1, lr2 = prev.log_moment(1), prev.log_moment(2)
+        if sigma_b2 == 0:
+            return ls + lr1, 2 * ls + lr2
+        return (float(np.logaddexp(ls + lr1, lsb)),
+                float(special.logsumexp([2 * ls + lr2, math.log(2.0) + ls + lsb + lr1, 2 * lsb])))
     if p_atom == 0.0:
         v_atom = 1.0  # unused
     else:
@@ -609,8 +743,10 @@ def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_node
             v = scale * prev.rvs(size, rng=gen) + sigma_b2
         return np.sqrt(v)[..., None] * gen.standard_normal(size + (width,))
 
+    per_sample = width + 1 + (0 if prev is None else prev._sample_floats)
     return OutputPreactivation(v_nodes=nodes, v_weights=weights, v_atom=v_atom, p_atom=p_atom, mean_v=m1,
-                               mean_v2=m2, width=width, sampler=sampler, description=desc)
+                               mean_v2=m2, width=width, sampler=sampler, description=desc,
+                               log_moments=log_moments, sample_floats=per_sample)
 
 
 # ---------------------------------------------------------------------------
@@ -632,19 +768,58 @@ def _v_moments(mix, width, depth, sigma_w2, sigma_b2, q0, order=8):
     return mom, g
 
 
+def _v_log_moments(mix, width, depth, sigma_w2, sigma_b2, q0, order=8):
+    """log E[v_l^m] of :func:`_v_moments` by the same recursion in the log domain (all its terms are positive).
+
+    Used where the raw moments over- or underflow (e.g. width 4, depth 100: E[v^8] ~ 1e400).
+    """
+    log_a, log_s = math.log(sigma_w2 / width), math.log(sigma_b2)
+    log_g = np.array([0.0] + [float(mix.log_mellin(j).real) for j in range(1, order + 1)])
+    log_v1 = float(np.logaddexp(math.log(sigma_w2) + math.log(q0), log_s))
+    with np.errstate(divide="ignore"):  # comb(m, j) = 0 for j > m: those entries are never used
+        log_binom = np.log(special.comb(np.arange(order + 1)[:, None], np.arange(order + 1)[None, :]))
+    out = np.empty((depth, order + 1))
+    out[0] = log_v1 * np.arange(order + 1)
+    for layer in range(1, depth):
+        for m in range(order + 1):
+            j = np.arange(m + 1)
+            out[layer, m] = special.logsumexp(log_binom[m, j] + (m - j) * log_s + j * log_a + log_g[j]
+                                              + out[layer - 1, j])
+    return out
+
+
+#: With sigma_b2 > 0: most layers (the moment recursion is a Python loop) and most kernel products
+#: (depth * grid**2 multiply-adds: 2e11 is a few minutes).
+_MAX_BIASED_DEPTH = 10**6
+_MAX_BIASED_WORK = 2e11
+
+
 def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
     r"""R = v_L G_L / (N q0) with v_1 = sigma_w2 q0 + sigma_b2, v_{l+1} = sigma_b2 + (sigma_w2/N) G_l v_l."""
     from scipy.interpolate import CubicSpline
 
+    if depth > _MAX_BIASED_DEPTH:
+        raise ValueError(
+            f"depth: with sigma_b2 > 0 the law is integrated layer by layer; {depth} layers is more than the "
+            f"{_MAX_BIASED_DEPTH:.0e} allowed (it would run for hours); use a smaller depth"
+        )
     a, s = sigma_w2 / width, sigma_b2
-    log_a, log_s, log_nq = math.log(a), math.log(s), math.log(width * q0)
+    log_a, log_s = math.log(a), math.log(s)
+    log_nq = math.log(width * q0) if math.isfinite(width * q0) else math.log(width) + math.log(q0)
     v1 = sigma_w2 * q0 + s
+    log_v1 = math.log(v1) if math.isfinite(v1) else float(np.logaddexp(math.log(sigma_w2) + math.log(q0), log_s))
     p_die = 2.0 ** (-width)
     g_lo, g_hi = _window(mix, 1)
-    mom, _ = _v_moments(mix, width, depth, sigma_w2, sigma_b2, q0)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        mom, _ = _v_moments(mix, width, depth, sigma_w2, sigma_b2, q0)
     m = np.arange(1, mom.shape[1])
-    # Markov bound P(v_l > x) <= E[v_l^m] / x^m at mass _TAIL, best m, worst layer
-    log_x = np.min((np.log(mom[:, 1:]) - math.log(_TAIL)) / m, axis=1)
+    log_mom = None
+    if np.all(np.isfinite(mom)) and np.all(mom[:, 1:] > 0):
+        # Markov bound P(v_l > x) <= E[v_l^m] / x^m at mass _TAIL, best m, worst layer
+        log_x = np.min((np.log(mom[:, 1:]) - math.log(_TAIL)) / m, axis=1)
+    else:  # the raw moments leave the float range: the same bound from their logarithms
+        log_mom = _v_log_moments(mix, width, depth, sigma_w2, sigma_b2, q0)
+        log_x = np.min((log_mom[:, 1:] - math.log(_TAIL)) / m, axis=1)
     # grid in u = log(v - s) for layers 2..L: trapezoidal rule, step a quarter of the kernel's width
     u_lo = log_a + log_s + g_lo
     u_hi = log_a + g_hi + float(np.max(log_x))
@@ -652,8 +827,15 @@ def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
     needed = math.ceil((u_hi - u_lo) / (sd / 4)) if depth > 1 else 0
     if needed > _MAX_GRID:
         raise NotImplementedError(
-            f"sigma_b2 > 0 with width={width}: the integration grid would need {needed} points "
-            f"(> {_MAX_GRID}, a {_MAX_GRID}^2 kernel); use a smaller width or a larger sigma_b2"
+            f"sigma_b2 > 0 with width={width}, depth={depth}, sigma_w2={sigma_w2:g}: the integration grid would "
+            f"need {needed} points (> {_MAX_GRID}, a {_MAX_GRID}^2 kernel); use a smaller width (or depth, or "
+            "sigma_w2) or a larger sigma_b2"
+        )
+    if depth > 2 and (depth - 2) * float(max(400, needed)) ** 2 > _MAX_BIASED_WORK:
+        raise ValueError(
+            f"depth: with sigma_b2 > 0, {depth} layers on a grid of {max(400, needed)} points take "
+            f"{(depth - 2) * float(max(400, needed)) ** 2:.2g} multiply-adds (> {_MAX_BIASED_WORK:.0e}, minutes); "
+            "use a smaller depth"
         )
     # log-density and CDF of log G (continuous part) as cubic splines on a fine grid (smooth, analytic)
     yy = np.linspace(g_lo, g_hi, 8193)
@@ -677,11 +859,11 @@ def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
     t_hi_out = float(np.max(log_x)) + g_hi - log_nq
     if depth == 1:
         def pdf_log(t):
-            return f_logg(t + log_nq - math.log(v1))
+            return f_logg(t + log_nq - log_v1)
 
         def cdf_log(t):
-            return cdf_logg(np.asarray(t) + log_nq - math.log(v1))
-        t_lo_out, t_hi_out = math.log(v1) + g_lo - log_nq, math.log(v1) + g_hi - log_nq
+            return cdf_logg(np.asarray(t) + log_nq - log_v1)
+        t_lo_out, t_hi_out = log_v1 + g_lo - log_nq, log_v1 + g_hi - log_nq
     else:
         n_grid = max(400, needed)
         u = np.linspace(u_lo, u_hi, n_grid)
@@ -689,7 +871,7 @@ def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
         tau = np.logaddexp(log_s, u)  # log v
         kernel = f_logg(u[:, None] - log_a - tau[None, :]) * h
         atom_col = f_logg(u - log_a - log_s)
-        p = f_logg(u - log_a - math.log(v1))  # density of u_2
+        p = f_logg(u - log_a - log_v1)  # density of u_2
         for _ in range(depth - 2):
             p = kernel @ p + p_die * atom_col
         weights = p * h
@@ -702,21 +884,41 @@ def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
             y = np.asarray(t)[..., None] + log_nq
             return cdf_logg(y - tau).dot(weights) + p_die * cdf_logg(y[..., 0] - log_s)
 
-    def moment(n):
+    def _order(n):
         if n not in (1.0, 2.0):
             raise ValueError(f"n: with sigma_b2 > 0 only the moments n = 1, 2 are available, got {n}")
-        n = int(n)
-        return mom[-1, n] * float(np.exp(mix.log_mellin(n).real)) / (width * q0) ** n
+        return int(n)
+
+    def log_moment(n):
+        n = _order(n)
+        lm = log_mom[-1, n] if log_mom is not None else math.log(mom[-1, n])
+        return float(lm + float(mix.log_mellin(n).real) - n * log_nq)
+
+    def moment(n):
+        n = _order(n)
+        if log_mom is None:
+            try:
+                with np.errstate(over="ignore"):
+                    out = mom[-1, n] * float(np.exp(mix.log_mellin(n).real)) / (width * q0) ** n
+            except OverflowError:
+                out = None
+            if out is not None and np.isfinite(out):
+                return out
+        return _exp_or_inf(log_moment(n))
 
     def sampler(gen, size):
         v = np.full(size, v1)
         for layer in range(depth):
-            y = v * mix.sample(gen, size, width)
+            g = mix.sample(gen, size, width)
+            y = v * g
+            if not np.all(np.isfinite(y)):  # v overflowed to inf: a layer with no active unit still gives 0
+                y = np.where(g > 0, y, 0.0)
             v = a * y + s
         return y / (width * q0)
 
     return SignalDistribution(p_zero=p_die, t_lo=t_lo_out, t_hi=t_hi_out, pdf_log=pdf_log, cdf_log=cdf_log,
-                              moment=moment, sampler=sampler, description=desc)
+                              moment=moment, sampler=sampler, description=desc, log_moment=log_moment,
+                              sample_floats=4)
 
 
 # ---------------------------------------------------------------------------
@@ -731,6 +933,7 @@ def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer
         raise TypeError(f"initializer: expected a callable f(shape, *, gain, rng), got {initializer!r}")
     if initializer is not None and width % 2:
         raise ValueError(f"width: mirrored inputs (with an initializer) need an even width, got {width}")
+    check_memory(2 * n_networks * width + 2 * depth * width * width, "n_networks, width, depth")
     gen = as_rng(rng)
     xs = np.empty((n_networks, width))
     hs = np.empty((n_networks, width))
@@ -739,12 +942,17 @@ def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer
             net = random_network(width=width, depth=depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2, rng=gen)
             x = gen.standard_normal(width)
         else:
-            W = np.stack([initializer((width, width), rng=gen) for _ in range(depth)])
+            W = [np.asarray(initializer((width, width), rng=gen)) for _ in range(depth)]
+            if any(w.shape != (width, width) for w in W):
+                raise ValueError(f"initializer: expected ({width}, {width}) arrays, got shape "
+                                 f"{next(w.shape for w in W if w.shape != (width, width))}")
+            W = np.stack(W)
             b = gen.standard_normal((depth, width)) * math.sqrt(sigma_b2)
             net = RandomNetwork(W, b)
             z = gen.standard_normal(width // 2)
             x = np.concatenate([np.maximum(z, 0), np.maximum(-z, 0)])
-        x *= math.sqrt(q0 * width) / np.linalg.norm(x)
+        target = math.sqrt(q0 * width) if math.isfinite(q0 * width) else math.sqrt(q0) * math.sqrt(width)
+        x *= target / np.linalg.norm(x)
         xs[i] = x
         hs[i] = forward(net, x, activation="relu")[-1]
     return xs, hs
@@ -790,5 +998,16 @@ def input_output_jacobian(net, x) -> np.ndarray:
 
 
 def jacobian_singular_values(net, x) -> np.ndarray:
-    """Singular values (descending) of :func:`input_output_jacobian` (LAPACK SVD, no vectors)."""
-    return np.linalg.svd(input_output_jacobian(net, x), compute_uv=False)
+    """Singular values (descending) of :func:`input_output_jacobian` (LAPACK SVD, no vectors).
+
+    For Jacobians whose entries leave the float range, or whose SVD does not converge, use
+    :func:`initdyn.spectra.jacobian_log_singular_values_of` (log singular values, accurate for each).
+    """
+    J = input_output_jacobian(net, x)
+    try:
+        return np.linalg.svd(J, compute_uv=False)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            f"net: the SVD of this network's Jacobian did not converge ({exc}); use "
+            "initdyn.spectra.jacobian_log_singular_values_of(net, x, activation='relu')"
+        ) from None

@@ -8,7 +8,10 @@ Conventions (the ones ``torch.nn.init`` users already know):
   returns a float64 array; ``rng`` is a ``numpy.random.Generator`` or an int seed;
 * the variance of an entry is ``gain**2 * sigma_w2 / fan`` where the
   mean-field variance ``sigma_w2`` of each scheme is listed below, so that
-  ``sigma_w2`` in :mod:`initdyn.meanfield` is ``fan_in * Var(W_ij)``.
+  ``sigma_w2`` in :mod:`initdyn.meanfield` is ``fan_in * Var(W_ij)``;
+* ``shape`` is a tuple (or list, or 1-d integer array) of positive ints, ``gain`` a finite
+  number > 0; a weight (with its work arrays) beyond 4 GiB is refused up front, and a ``gain``
+  so large that entries overflow float64 raises ``ValueError``.
 
 =================  ====================  ========================================
 initializer        Var(W_ij)             mean-field sigma_w2 (square weights)
@@ -29,6 +32,7 @@ import math
 
 import numpy as np
 
+from ._structured import check_flag, check_nbytes, check_real
 from ._validate import as_rng, check_positive, check_shape
 
 __all__ = [
@@ -69,17 +73,43 @@ def fans(shape) -> tuple[int, int]:
     >>> fans((8, 4, 3, 3))
     (36, 72)
     """
-    dims = check_shape(shape)
+    dims = _dims(shape)
     receptive = math.prod(dims[2:])
     return dims[1] * receptive, dims[0] * receptive
 
 
-def _prepare(shape, gain):
-    dims = check_shape(shape)
+def _dims(shape):
+    """``check_shape``, also accepting a 1-d integer numpy array (``np.array([64, 32])``)."""
+    if isinstance(shape, np.ndarray) and shape.ndim == 1 and shape.dtype.kind in "iu":
+        shape = tuple(int(d) for d in shape)
+    return check_shape(shape)
+
+
+def _prepare(shape, gain, *, work: float = 2.0):
+    """Checked ``(dims, gain)``; ``work`` is the memory of the scheme in units of the weight's size."""
+    dims = _dims(shape)
+    if isinstance(gain, (list, tuple)) or np.ndim(gain) != 0:
+        raise TypeError(f"gain: expected a scalar, got an array of shape {np.shape(gain)}")
     gain = check_positive(gain, "gain")
     if not isinstance(gain, float):
         raise TypeError(f"gain: expected a scalar, got an array of shape {np.shape(gain)}")
+    check_nbytes(int(8 * work) * math.prod(dims), "shape", dims, what=f"a weight of shape {dims} with its work arrays",
+                 reduce="the shape")
     return dims, gain
+
+
+def _finite(W, gain):
+    """``W``, or ``ValueError`` naming ``gain`` if its entries overflowed float64."""
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"gain: entries of the weight overflow float64 at gain = {gain:g}; use a smaller gain")
+    return W
+
+
+def _uniform_bound(bound, gain):
+    if not math.isfinite(2.0 * bound):
+        raise ValueError(f"gain: the uniform range (-{bound:g}, {bound:g}) overflows float64 at gain = {gain:g}; "
+                         "use a smaller gain")
+    return bound
 
 
 def glorot_normal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
@@ -90,7 +120,7 @@ def glorot_normal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     dims, gain = _prepare(shape, gain)
     fan_in, fan_out = fans(dims)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return as_rng(rng).normal(0.0, std, size=dims)
+    return _finite(as_rng(rng).normal(0.0, std, size=dims), gain)
 
 
 def glorot_uniform(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
@@ -100,7 +130,7 @@ def glorot_uniform(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     """
     dims, gain = _prepare(shape, gain)
     fan_in, fan_out = fans(dims)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = _uniform_bound(gain * math.sqrt(6.0 / (fan_in + fan_out)), gain)
     return as_rng(rng).uniform(-bound, bound, size=dims)
 
 
@@ -113,7 +143,7 @@ def he_normal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     """
     dims, gain = _prepare(shape, gain)
     fan_in, _ = fans(dims)
-    return as_rng(rng).normal(0.0, gain * math.sqrt(2.0 / fan_in), size=dims)
+    return _finite(as_rng(rng).normal(0.0, gain * math.sqrt(2.0 / fan_in), size=dims), gain)
 
 
 def he_uniform(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
@@ -123,7 +153,7 @@ def he_uniform(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     """
     dims, gain = _prepare(shape, gain)
     fan_in, _ = fans(dims)
-    bound = gain * math.sqrt(6.0 / fan_in)
+    bound = _uniform_bound(gain * math.sqrt(6.0 / fan_in), gain)
     return as_rng(rng).uniform(-bound, bound, size=dims)
 
 
@@ -134,7 +164,7 @@ def lecun_normal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     """
     dims, gain = _prepare(shape, gain)
     fan_in, _ = fans(dims)
-    return as_rng(rng).normal(0.0, gain / math.sqrt(fan_in), size=dims)
+    return _finite(as_rng(rng).normal(0.0, gain / math.sqrt(fan_in), size=dims), gain)
 
 
 def orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
@@ -150,7 +180,7 @@ def orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
 
     Saxe, McClelland & Ganguli 2014 introduced it for deep linear networks.
     """
-    dims, gain = _prepare(shape, gain)
+    dims, gain = _prepare(shape, gain, work=5.0)
     rows = dims[0]
     cols = math.prod(dims[1:])
     gen = as_rng(rng)
@@ -165,7 +195,7 @@ def orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
 
 
 def _mirrored_blocks(shape, name):
-    dims, _ = _prepare(shape, 1.0)
+    dims, _ = _prepare(shape, 1.0, work=3.0)
     if len(dims) != 2:
         raise ValueError(f"shape: {name} serves dense weights (fan_out, fan_in) only, got {dims}")
     if dims[0] % 2 or dims[1] % 2:
@@ -192,7 +222,7 @@ def gaussian_submatrix(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     rows, cols = _mirrored_blocks(shape, "gaussian_submatrix")
     gain = _prepare(shape, gain)[1]
     w0 = as_rng(rng).normal(0.0, gain * math.sqrt(2.0 / (2 * cols)), size=(rows, cols))
-    return _mirror(w0)
+    return _mirror(_finite(w0, gain))
 
 
 def looks_linear(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
@@ -210,6 +240,7 @@ def looks_linear(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     Both fans must be even.
     """
     rows, cols = _mirrored_blocks(shape, "looks_linear")
+    _prepare(shape, gain)
     return _mirror(orthogonal((rows, cols), gain=gain, rng=rng))
 
 
@@ -261,20 +292,28 @@ def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserv
     """
     from ._structured import identity_like
 
-    dims, gain = _prepare(shape, gain)
-    if not isinstance(zero_preserving, bool) or not isinstance(patch_maintain, bool):
-        raise TypeError("zero_preserving, patch_maintain: expected booleans")
+    dims, gain = _prepare(shape, gain, work=1.5)
+    zero_preserving = check_flag(zero_preserving, "zero_preserving")
+    patch_maintain = check_flag(patch_maintain, "patch_maintain")
     if isinstance(tau, (bool, str, bytes)) or not isinstance(tau, (int, float, np.integer, np.floating)):
         raise TypeError(f"tau: expected a real number, got {tau!r}")
-    tau = float(tau)
+    try:
+        tau = float(tau)
+    except OverflowError:
+        raise ValueError(f"tau: expected a finite non-zero number, got an integer beyond the float range") from None
     if not math.isfinite(tau) or tau == 0.0:
         raise ValueError(f"tau: expected a finite non-zero number, got {tau}")
+    if isinstance(epsilon, (list, tuple)) or np.ndim(epsilon) != 0:
+        raise TypeError(f"epsilon: expected a scalar > 0, got {epsilon!r}")
     epsilon = check_positive(epsilon, "epsilon")
-    loosen = float(loosen)
-    if not 0.0 <= loosen < 1.0:
-        raise ValueError(f"loosen: expected a value in [0, 1), got {loosen}")
+    loosen = check_real(loosen, "loosen", low=0.0, high=1.0, high_open=True)
+    check_nbytes(8 * 6 * max(dims[0], dims[1]), "shape", dims, what=f"the index arrays of shape {dims}",
+                 reduce="the shape")
     as_rng(rng)
     value = gain * (epsilon if zero_preserving else tau)
+    if not math.isfinite(value):
+        raise ValueError(f"gain: the entry value gain * {'epsilon' if zero_preserving else 'tau'} = {value} overflows "
+                         "float64; use a smaller gain")
     return identity_like(dims, value, loosen=loosen, patch_maintain=patch_maintain)
 
 
@@ -307,7 +346,7 @@ def delta_orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     convolution multiplies every input's norm by exactly :math:`g` (the convolutional analogue of
     orthogonal weights; the condition for dynamical isometry of deep CNNs in that paper).
     """
-    dims, gain = _prepare(shape, gain)
+    dims, gain = _prepare(shape, gain, work=1.5)
     _check_delta_shape(dims, "delta_orthogonal")
     return _delta(dims, orthogonal(dims[:2], gain=gain, rng=rng))
 
@@ -344,12 +383,14 @@ def sparse_orthogonal(shape, *, gain: float = 1.0, rng=None, density: float = 0.
     """
     from ._structured import givens_orthogonal
 
-    dims, gain = _prepare(shape, gain)
-    if not isinstance(return_info, bool):
-        raise TypeError(f"return_info: expected a bool, got {return_info!r}")
+    dims, gain = _prepare(shape, gain, work=1.5)
+    return_info = check_flag(return_info, "return_info")
+    # the matrix, its support and the per-run work arrays (about 4 bytes-per-entry matrices' worth)
+    check_nbytes(8 * 4 * dims[0] * dims[1], "shape", dims, what=f"the Givens rotations of a {dims[:2]} matrix",
+                 reduce="the shape")
     if isinstance(density, bool) or not isinstance(density, (int, float, np.integer, np.floating)):
         raise TypeError(f"density: expected a number in (0, 1], got {density!r}")
-    density = float(density)
+    density = check_real(density, "density", low=0.0, low_open=True, high=1.0)
     if not (0.0 < density <= 1.0):
         raise ValueError(f"density: expected a value in (0, 1], got {density}")
     conv = len(dims) > 2
@@ -416,12 +457,14 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
     dims, gain = _prepare(shape, gain)
     if len(dims) != 2 or dims[0] != dims[1]:
         raise ValueError(f"shape: rescaled_glorot serves square recurrent weights (n, n), got {dims}")
+    if quantile is not None and (isinstance(quantile, (bool, str, bytes)) or np.ndim(quantile) != 0):
+        raise TypeError(f"quantile: expected None or a real number, got {quantile!r}")
     n = dims[0]
     if n < 2:
         raise ValueError(f"shape: rescaled_glorot needs n >= 2, got {dims}")
     x = GUMBEL_MEAN_PLUS_STD if quantile is None else quantile
     r = rescaling_radius(n, x, method=method)
-    return as_rng(rng).normal(0.0, gain / (math.sqrt(n) * r), size=dims)
+    return _finite(as_rng(rng).normal(0.0, gain / (math.sqrt(n) * r), size=dims), gain)
 
 
 #: Name -> initializer, for loops over schemes (chapter 6's atlas adds to it).

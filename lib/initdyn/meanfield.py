@@ -22,6 +22,17 @@ broadcasts over array-valued ``sigma_w2``/``sigma_b2``.
 Gaussian expectations use the activation's closed forms where they exist and
 otherwise kink-aware composite Gauss-Legendre quadrature (``initdyn._gauss``),
 accurate to about 1e-12.  Defined in chapter 1.
+
+Arguments and limits.  Variances (``q``, ``sigma_w2``, ``sigma_b2``) must be finite and >= 0,
+correlations finite and in [-1, 1]; array arguments must broadcast together.  Anything else raises a
+``ValueError`` or ``TypeError`` naming the argument.  Iteration controls (``tol`` > 0 finite,
+``max_iter`` >= 1) are checked the same way, and an iteration that stops making progress
+(``tol`` below what double precision can reach) ends early with :class:`ConvergenceError` naming
+``tol``, instead of running out ``max_iter``.  Above :math:`q = 10^{10}` the quadrature splits the
+line also at :math:`\pm\{1/4, 1, 4, 16\}/\sqrt q` around each feature (below, its finest panel
+no longer resolves :math:`\phi(\sqrt q z)`), and a closed form that overflows (e.g. erf at
+:math:`q \sim 10^{300}`) is replaced by the quadrature.  Maps whose value exceeds the float range
+(:math:`\sigma_w^2 q > 10^{308}` for ReLU) return ``inf``.
 """
 
 from __future__ import annotations
@@ -30,7 +41,8 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import _gauss
-from ._validate import check_int, check_positive, check_probability, check_variance
+from ._validate import (check_broadcast, check_correlation, check_int, check_memory, check_positive,
+                        check_real, check_scalar_variance, check_tol, check_variance, describe)
 from .activations import Activation, get_activation
 
 __all__ = [
@@ -65,6 +77,16 @@ def _q_array(q, name="q"):
     return np.asarray(q, dtype=float)
 
 
+#: Above this q the panels of ``_gauss`` (finest: 1e-6 of a piece, ~1e-5 in z) no longer resolve
+#: phi(sqrt(q) z) near a feature (tanh: 1e-5 relative error at q = 1e11, 100% at 1e14), so the
+#: quadrature also splits at features +- _FINE_STEPS / sqrt(q).  Below it nothing changes.
+_Q_FINE = 1e10
+_FINE_STEPS = (0.25, 1.0, 4.0, 16.0)
+#: The same for the nested two-dimensional quadrature, whose cost grows with the square of the pieces:
+#: two offsets keep it to ~0.07 s per (q1, q2, c) with the same accuracy (1e-14 against asymptotics at 1e20).
+_FINE_STEPS_2D = (2.0, 20.0)
+
+
 def _split_1d(act: Activation, q):
     feats = np.asarray(act.features, dtype=float)
     sq = np.sqrt(q)[..., None]
@@ -73,39 +95,98 @@ def _split_1d(act: Activation, q):
     return np.broadcast_to(split, q.shape + feats.shape)
 
 
+def _fine_centres(features):
+    feats = np.asarray(features, dtype=float)
+    return feats if feats.size else np.zeros(1)
+
+
+def _split_fine(act: Activation, q):
+    """Split points for q > _Q_FINE (1-d ``q``): each feature and feature +- t for t in _FINE_STEPS, over sqrt(q)."""
+    centres = _fine_centres(act.features)
+    offsets = np.concatenate([[0.0], np.asarray(_FINE_STEPS), -np.asarray(_FINE_STEPS)])
+    pts = (centres[:, None] + offsets[None, :]).ravel()
+    return pts[None, :] / np.sqrt(q)[:, None]
+
+
+def _expect_1d(act: Activation, q, integrand):
+    r""":math:`\mathbb E_z[\mathrm{integrand}(\sqrt q z, z)]` by kink-aware quadrature, shape of ``q``."""
+    sq = np.sqrt(q)[..., None]
+    out = _gauss.expect(lambda z: integrand(sq * z, z), _split_1d(act, q))
+    big = q > _Q_FINE
+    if np.any(big):
+        out = np.array(out, dtype=float)
+        qb = np.asarray(q[big], dtype=float).ravel()
+        sqb = np.sqrt(qb)[:, None]
+        out[big] = _gauss.expect(lambda z: integrand(sqb * z, z), _split_fine(act, qb))
+    return out
+
+
+def _closed_form(closed, quadrature, *args):
+    """A closed-form kernel; entries where it is not finite (overflow at q ~ 1e300) by ``quadrature``."""
+    with np.errstate(all="ignore"):
+        out = np.asarray(closed(*args), dtype=float)
+    bad = ~np.isfinite(out)
+    if np.any(bad):
+        out = np.array(out, dtype=float)
+        sub = [np.asarray(np.broadcast_to(a, out.shape)[bad], dtype=float) for a in args]
+        out[bad] = quadrature(*sub)
+    return out
+
+
+def _phi2(act: Activation, q):
+    if act.e_phi2 is not None:
+        return _closed_form(act.e_phi2, lambda qq: _phi2_quad(act, qq), q)
+    return _phi2_quad(act, q)
+
+
+def _phi2_quad(act, q):
+    return _expect_1d(act, q, lambda u, z: act.phi(u) ** 2)
+
+
+def _phi2_dq(act: Activation, q):
+    if act.e_phi2_dq is not None:
+        return _closed_form(act.e_phi2_dq, lambda qq: _phi2_dq_quad(act, qq), q)
+    return _phi2_dq_quad(act, q)
+
+
+def _phi2_dq_quad(act, q):
+    pos = _expect_1d(act, q, lambda u, z: z * act.phi(u) * act.dphi(u))
+    at_zero = np.asarray(act.dphi(np.zeros(1)))[0] ** 2  # limit q -> 0 for smooth phi with phi(0)=0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q > 0, pos / np.where(q > 0, np.sqrt(q), 1.0), at_zero)
+
+
+def _dphi2(act: Activation, q):
+    if act.e_dphi2 is not None:
+        return _closed_form(act.e_dphi2, lambda qq: _dphi2_quad(act, qq), q)
+    return _dphi2_quad(act, q)
+
+
+def _dphi2_quad(act, q):
+    return _expect_1d(act, q, lambda u, z: act.dphi(u) ** 2)
+
+
 def gauss_phi2(activation, q):
     r""":math:`\mathbb E_z[\phi(\sqrt q\,z)^2]`, :math:`z \sim \mathcal N(0,1)` (broadcasts over ``q``)."""
     act, q = get_activation(activation), _q_array(q)
-    if act.e_phi2 is not None:
-        return np.asarray(act.e_phi2(q), dtype=float)
-    sq = np.sqrt(q)[..., None]
-    return _gauss.expect(lambda z: act.phi(sq * z) ** 2, _split_1d(act, q))
+    return _phi2(act, q)
 
 
 def gauss_phi2_dq(activation, q):
-    r""":math:`\partial_q \mathbb E_z[\phi(\sqrt q\,z)^2] = \mathbb E_z[z\,\phi(\sqrt q z)\phi'(\sqrt q z)]/\sqrt q`.
+    r""":math:`\partial_q \mathbb E_z[\phi(\sqrt q z)^2] = \mathbb E_z[z\,\phi(\sqrt q z)\phi'(\sqrt q z)]/\sqrt q`.
 
     Equivalently :math:`\mathbb E[\phi'^2] + \mathbb E[\phi\phi'']` (Gaussian
     integration by parts), the quantity in Schoenholz et al. 2017, eq. 5;
     this form needs no second derivative, so kinks cause no delta terms.
     """
     act, q = get_activation(activation), _q_array(q)
-    if act.e_phi2_dq is not None:
-        return np.asarray(act.e_phi2_dq(q), dtype=float)
-    sq = np.sqrt(q)[..., None]
-    pos = _gauss.expect(lambda z: z * act.phi(sq * z) * act.dphi(sq * z), _split_1d(act, q))
-    at_zero = np.asarray(act.dphi(np.zeros(1)))[0] ** 2  # limit q -> 0 for smooth phi with phi(0)=0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(q > 0, pos / np.where(q > 0, np.sqrt(q), 1.0), at_zero)
+    return _phi2_dq(act, q)
 
 
 def gauss_dphi2(activation, q):
     r""":math:`\mathbb E_z[\phi'(\sqrt q\,z)^2]` (broadcasts over ``q``)."""
     act, q = get_activation(activation), _q_array(q)
-    if act.e_dphi2 is not None:
-        return np.asarray(act.e_dphi2(q), dtype=float)
-    sq = np.sqrt(q)[..., None]
-    return _gauss.expect(lambda z: act.dphi(sq * z) ** 2, _split_1d(act, q))
+    return _dphi2(act, q)
 
 
 def _bivariate(f, g, feats_f, feats_g, q1, q2, c):
@@ -115,15 +196,25 @@ def _bivariate(f, g, feats_f, feats_g, q1, q2, c):
     ff = np.asarray(feats_f, dtype=float)
     fg = np.asarray(feats_g, dtype=float)
     big = _gauss.Z_MAX
+    fine = max(q1, q2) > _Q_FINE  # also split at features +- t/sqrt(q) (see _Q_FINE)
+    steps = np.concatenate([[0.0], np.asarray(_FINE_STEPS_2D), -np.asarray(_FINE_STEPS_2D)])
     outer_split = list(ff / sq1 if sq1 > 0 else np.sign(ff) * big)
     if sq2 * abs(c) > 0:
         outer_split += list(fg / (sq2 * c))
-    outer_split = np.unique(np.round(outer_split, 14)) if outer_split else np.zeros(0)
+    if fine:
+        if sq1 > 0:
+            outer_split += list((_fine_centres(ff)[:, None] + steps).ravel() / sq1)
+        if sq2 * abs(c) > 0:
+            outer_split += list((_fine_centres(fg)[:, None] + steps).ravel() / (sq2 * c))
+        outer_split = np.unique(outer_split)
+    else:
+        outer_split = np.unique(np.round(outer_split, 14)) if outer_split else np.zeros(0)
     z1, w1 = _gauss.nodes(outer_split)
     if s == 0.0:
         return float(np.sum(w1 * f(sq1 * z1) * g(sq2 * c * z1)))
-    if sq2 > 0 and fg.size:
-        inner_split = (fg[None, :] / sq2 - c * z1[:, None]) / s
+    inner_feats = (_fine_centres(fg)[:, None] + steps).ravel() if fine else fg
+    if sq2 > 0 and inner_feats.size:
+        inner_split = (inner_feats[None, :] / sq2 - c * z1[:, None]) / s
     else:
         inner_split = np.zeros((z1.size, 0))
     z2, w2 = _gauss.nodes(inner_split)
@@ -134,32 +225,50 @@ def _bivariate(f, g, feats_f, feats_g, q1, q2, c):
 def _bivariate_args(q1, q2, c):
     q1 = _q_array(q1, "q1")
     q2 = _q_array(q2, "q2")
-    c = np.asarray(check_probability((np.asarray(c, dtype=float) + 1) / 2, "c") * 2 - 1)
+    # A correlation a few ulps above 1 (computed as a ratio) is let through as before: (c + 1)/2 rounds to 1.
+    c = check_correlation(c, "c", slack=True)
+    check_broadcast(q1=q1, q2=q2, c=c)
+    # The round trip through (c + 1)/2 is how c has always been checked here; kept so values stay bit-for-bit.
+    c = np.asarray(((np.asarray(c, dtype=float) + 1) / 2) * 2 - 1)
     return np.broadcast_arrays(q1, q2, c)
 
 
-def gauss_phiphi(activation, q1, q2, c):
-    r""":math:`\mathbb E[\phi(u_1)\phi(u_2)]` for centred Gaussians with variances q1, q2 and correlation c."""
-    act = get_activation(activation)
-    q1, q2, c = _bivariate_args(q1, q2, c)
-    if act.e_phiphi is not None:
-        return np.asarray(act.e_phiphi(q1, q2, c), dtype=float)
+def _bivariate_quad(f, g, act, q1, q2, c):
     out = np.empty(q1.shape)
     for idx in np.ndindex(q1.shape):
-        out[idx] = _bivariate(act.phi, act.phi, act.features, act.features, q1[idx], q2[idx], c[idx])
+        out[idx] = _bivariate(f, g, act.features, act.features, q1[idx], q2[idx], c[idx])
     return out
+
+
+def _phiphi(act: Activation, q1, q2, c):
+    quad = lambda a, b, cc: _bivariate_quad(act.phi, act.phi, act, a, b, cc)  # noqa: E731
+    if act.e_phiphi is not None:
+        return _closed_form(act.e_phiphi, quad, q1, q2, c)
+    return quad(q1, q2, c)
+
+
+def _dphidphi(act: Activation, q1, q2, c):
+    quad = lambda a, b, cc: _bivariate_quad(act.dphi, act.dphi, act, a, b, cc)  # noqa: E731
+    if act.e_dphidphi is not None:
+        return _closed_form(act.e_dphidphi, quad, q1, q2, c)
+    return quad(q1, q2, c)
+
+
+def gauss_phiphi(activation, q1, q2, c):
+    r""":math:`\mathbb E[\phi(u_1)\phi(u_2)]` for centred Gaussians with variances q1, q2 and correlation c.
+
+    ``q1``, ``q2`` >= 0 and ``c`` in [-1, 1] broadcast together.
+    """
+    act = get_activation(activation)
+    q1, q2, c = _bivariate_args(q1, q2, c)
+    return _phiphi(act, q1, q2, c)
 
 
 def gauss_dphidphi(activation, q1, q2, c):
     r""":math:`\mathbb E[\phi'(u_1)\phi'(u_2)]`; times :math:`\sigma_w^2` it is the slope of the c-map."""
     act = get_activation(activation)
     q1, q2, c = _bivariate_args(q1, q2, c)
-    if act.e_dphidphi is not None:
-        return np.asarray(act.e_dphidphi(q1, q2, c), dtype=float)
-    out = np.empty(q1.shape)
-    for idx in np.ndindex(q1.shape):
-        out[idx] = _bivariate(act.dphi, act.dphi, act.features, act.features, q1[idx], q2[idx], c[idx])
-    return out
+    return _dphidphi(act, q1, q2, c)
 
 
 # ---------------------------------------------------------------------------
@@ -167,11 +276,40 @@ def gauss_dphidphi(activation, q1, q2, c):
 # ---------------------------------------------------------------------------
 
 def _params(sigma_w2, sigma_b2, activation):
-    return (
+    out = (
         check_variance(sigma_w2, "sigma_w2"),
         check_variance(sigma_b2, "sigma_b2"),
         get_activation(activation),
     )
+    check_broadcast(sigma_w2=out[0], sigma_b2=out[1])
+    return out
+
+
+#: Iterations without a new smallest residual after which a fixed-point search is declared stalled
+#: (the residual has reached its rounding floor above ``tol``); only matters for max_iter > 1000.
+_STALL = 1000
+#: Longest Python-level loop (layers of a trajectory) a call may ask for: 1e7 steps take hours.
+_MAX_STEPS = 10**7
+
+
+def _check_depth(depth, name="depth", minimum=0):
+    depth = check_int(depth, name, minimum=minimum)
+    if depth > _MAX_STEPS:
+        raise ValueError(
+            f"{name}: {depth} layers is more than the {_MAX_STEPS:.0e} this loop over layers is allowed "
+            "(it would run for hours); use a smaller depth"
+        )
+    return depth
+
+
+def _q_star_zero(q, sigma_w2, sigma_b2, act):
+    """Refuse q* = 0 (the signal dies out) where the correlation map needs q > 0."""
+    if np.any(np.asarray(q) <= 0):
+        raise ValueError(
+            f"q: the length fixed point q* is 0 for activation={act.name}, sigma_w2={describe(sigma_w2)}, "
+            f"sigma_b2={describe(sigma_b2)} (the signal dies out and the correlation map is undefined there); "
+            "pass q > 0 explicitly"
+        )
 
 
 def _scalar_loop(fn, *arrays):
@@ -194,20 +332,43 @@ def q_map(q, *, sigma_w2, sigma_b2, activation):
     r"""Length map :math:`q \mapsto \sigma_w^2\,\mathbb E_z[\phi(\sqrt q\,z)^2] + \sigma_b^2`.
 
     Poole et al. 2016, eq. (3): the squared length per unit of the
-    pre-activations of the next layer.
+    pre-activations of the next layer.  ``q``, ``sigma_w2``, ``sigma_b2`` broadcast
+    together; a value beyond the float range (:math:`> 1.8 \times 10^{308}`) is ``inf``.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     q = _q_array(q)
-    return _as_output(sigma_w2 * gauss_phi2(act, q) + sigma_b2)
+    check_broadcast(q=q, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    with np.errstate(over="ignore"):
+        return _as_output(sigma_w2 * _phi2(act, q) + sigma_b2)
 
 
 def q_trajectory(q0, depth, *, sigma_w2, sigma_b2, activation):
-    """The q-map iterated ``depth`` times from ``q0``: an array ``[q^0, q^1, ..., q^depth]``."""
-    depth = check_int(depth, "depth", minimum=0)
+    """The q-map iterated ``depth`` times from ``q0``: an array ``[q^0, q^1, ..., q^depth]``.
+
+    ``q0`` broadcasts with ``sigma_w2``, ``sigma_b2``.  Where q grows past the float range
+    (ReLU or linear above their critical ``sigma_w2``, after ~1000 layers) it is ``inf``
+    from there on.  ``depth`` is at most 1e7.
+    """
+    depth = _check_depth(depth)
+    sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     q = _q_array(q0, "q0")
+    shape = check_broadcast(q0=q, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    check_memory((depth + 1) * float(np.prod(shape, dtype=float)), "depth, q0")
+    if q.shape != shape:
+        q = np.broadcast_to(q, shape).copy()
     out = [q]
     for _ in range(depth):
-        q = np.asarray(q_map(q, sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=activation))
+        finite = np.isfinite(q)
+        if np.all(finite):
+            with np.errstate(over="ignore"):
+                q = np.asarray(_as_output(sigma_w2 * _phi2(act, q) + sigma_b2))
+        else:  # q has overflowed to inf somewhere: it stays there
+            nxt = np.full(q.shape, np.inf)
+            sw2 = np.broadcast_to(sigma_w2, q.shape)[finite]
+            sb2 = np.broadcast_to(sigma_b2, q.shape)[finite]
+            with np.errstate(over="ignore"):
+                nxt[finite] = sw2 * _phi2(act, q[finite]) + sb2
+            q = nxt
         out.append(q)
     return np.stack(out)
 
@@ -223,15 +384,20 @@ def q_star(*, sigma_w2, sigma_b2, activation, q0: float = 1.0, tol: float = 1e-1
     :math:`k = \mathbb E[\phi(z)^2]`; at :math:`\sigma_w^2 k = 1`,
     :math:`\sigma_b^2 = 0` every q is fixed and ``q0`` is returned.
 
+    ``q0`` is a scalar >= 0, ``tol`` > 0 the residual tolerance (relative to ``1 + q``),
+    ``max_iter`` >= 1 the iteration budget.
+
     Raises
     ------
     ConvergenceError
         When the map has no finite stable fixed point (e.g. ReLU with
         :math:`\sigma_w^2 \ge 2` and :math:`\sigma_b^2 > 0`), or the iteration
-        has not converged after ``max_iter`` steps.
+        has not converged after ``max_iter`` steps, or its residual has stopped
+        decreasing above ``tol`` (for 1000 steps: ``tol`` is below rounding).
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
-    q0 = check_variance(q0, "q0")
+    q0 = check_scalar_variance(q0, "q0")
+    tol = check_tol(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
 
     def solve(sw2, sb2):
@@ -246,23 +412,34 @@ def q_star(*, sigma_w2, sigma_b2, activation, q0: float = 1.0, tol: float = 1e-1
                 f"slope {slope:g} >= 1 and no finite stable fixed point (q grows without bound)"
             )
         q = q0
+        best, since = float("inf"), 0
         for _ in range(max_iter):
-            qm = float(sw2 * gauss_phi2(act, q) + sb2)
+            qm = float(sw2 * _phi2(act, np.asarray(q, dtype=float)) + sb2)
             resid = qm - q
             if abs(resid) <= tol * (1 + q):
                 return qm
-            slope = float(sw2 * gauss_phi2_dq(act, q))
+            if abs(resid) < best:
+                best, since = abs(resid), 0
+            else:
+                since += 1
+                if since >= _STALL:
+                    raise ConvergenceError(
+                        f"q_star: the residual stopped decreasing at {best:.2e} (> tol * (1 + q) with "
+                        f"tol={tol:g}) for activation={act.name}, sigma_w2={sw2:g}, sigma_b2={sb2:g}: "
+                        "tol is below what double precision reaches here; use a larger tol"
+                    )
+            slope = float(sw2 * _phi2_dq(act, np.asarray(q, dtype=float)))
             candidate = qm
             if slope < 1 - 1e-12:
                 newton = q - resid / (slope - 1)
                 if newton >= 0:
-                    r_new = float(sw2 * gauss_phi2(act, newton) + sb2) - newton
+                    r_new = float(sw2 * _phi2(act, np.asarray(newton, dtype=float)) + sb2) - newton
                     if abs(r_new) < abs(resid):
                         candidate = newton
             q = candidate
         raise ConvergenceError(
-            f"q_star: no convergence after {max_iter} iterations for activation={act.name}, "
-            f"sigma_w2={sw2:g}, sigma_b2={sb2:g} (last q={q:.6g}, residual={resid:.2e})"
+            f"q_star: no convergence after {max_iter} iterations (max_iter={max_iter}, tol={tol:g}) for "
+            f"activation={act.name}, sigma_w2={sw2:g}, sigma_b2={sb2:g} (last q={q:.6g}, residual={resid:.2e})"
         )
 
     return _scalar_loop(solve, sigma_w2, sigma_b2)
@@ -276,7 +453,8 @@ def chi1(*, sigma_w2, sigma_b2, activation, q=None):
     of one layer's Jacobian.  :math:`\chi_1 < 1` is the ordered phase,
     :math:`\chi_1 > 1` the chaotic one.  ``q`` defaults to :math:`q^*`; for
     homogeneous activations (ReLU, linear) :math:`\chi_1` does not depend on
-    it, so it is defined even where :math:`q^*` is not.
+    it, so it is defined even where :math:`q^*` is not.  A given ``q`` (>= 0)
+    broadcasts with ``sigma_w2``, ``sigma_b2``.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     if q is None:
@@ -285,30 +463,47 @@ def chi1(*, sigma_w2, sigma_b2, activation, q=None):
         else:
             q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
     q = _q_array(q)
-    return _as_output(sigma_w2 * gauss_dphi2(act, q))
+    check_broadcast(q=q, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    with np.errstate(over="ignore"):
+        return _as_output(sigma_w2 * _dphi2(act, q))
 
 
 def c_map(c, *, sigma_w2, sigma_b2, activation, q=None):
     r"""Correlation map :math:`c \mapsto (\sigma_w^2\,\mathbb E[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q`.
 
     Poole et al. 2016, eq. (5), with both inputs at the length fixed point
-    (``q`` defaults to :math:`q^*`).  Broadcasts over ``c``.
+    (``q`` defaults to :math:`q^*`, which must be > 0).  Broadcasts over ``c``
+    (in [-1, 1]), ``q`` (> 0), ``sigma_w2`` and ``sigma_b2``.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    c = check_correlation(c, "c", slack=True)
     if q is None:
         q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
+        _q_star_zero(q, sigma_w2, sigma_b2, act)
     q = check_positive(q, "q")
+    check_broadcast(c=c, q=q, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
     c = np.asarray(c, dtype=float)
     return _as_output((sigma_w2 * gauss_phiphi(act, q, q, c) + sigma_b2) / q)
 
 
 def c_trajectory(c0, depth, *, sigma_w2, sigma_b2, activation, q=None):
-    """The c-map iterated ``depth`` times from ``c0`` (at ``q = q*``): ``[c^0, ..., c^depth]``."""
-    depth = check_int(depth, "depth", minimum=0)
+    """The c-map iterated ``depth`` times from ``c0`` (at ``q = q*``): ``[c^0, ..., c^depth]``.
+
+    ``c0`` in [-1, 1] broadcasts with ``q`` (> 0, default :math:`q^*`), ``sigma_w2`` and
+    ``sigma_b2``; ``depth`` is at most 1e7.
+    """
+    depth = _check_depth(depth)
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    c_checked = check_correlation(c0, "c0", slack=True)
     if q is None:
         q = q_star(sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act)
+        _q_star_zero(q, sigma_w2, sigma_b2, act)
+    q = check_positive(q, "q")
+    shape = check_broadcast(c0=c_checked, q=q, sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    check_memory((depth + 1) * float(np.prod(shape, dtype=float)), "depth, c0")
     c = np.asarray(c0, dtype=float)
+    if c.shape != shape:
+        c = np.broadcast_to(c, shape).copy()
     out = [c]
     for _ in range(depth):
         c = np.clip(np.asarray(c_map(c, sigma_w2=sigma_w2, sigma_b2=sigma_b2, activation=act, q=q)), -1, 1)
@@ -322,27 +517,49 @@ def c_star(*, sigma_w2, sigma_b2, activation, c0: float = 0.5, tol: float = 1e-1
     Where :math:`\chi_1 \le 1` the fixed point :math:`c = 1` is stable and
     :math:`c^* = 1` (Poole et al. 2016, Sec. 3; exact to the letter for the
     odd sigmoids and ReLU of this library).  Where :math:`\chi_1 > 1` it is
-    unstable and :math:`c^* < 1` is found from ``c0`` by safeguarded Newton
+    unstable and :math:`c^* < 1` is found from ``c0`` (in [-1, 1]) by safeguarded Newton
     iteration, the slope being :math:`\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]`.
+    An iteration that settles within ``tol`` (> 0) of the unstable :math:`c = 1` (from ``c0``
+    at or next to 1) is not accepted: the stable root below it is bracketed instead.
+
+    Cost.  Where the map's slope at :math:`c^*` is close to 1 (tanh without bias just inside the chaotic
+    phase, :math:`\sigma_w^2 \approx 2.5`-5: slope ~0.96 at :math:`c^* = 0`) the iteration converges too
+    slowly for ``max_iter = 500`` and the root comes from Brent's method after all 500 steps, each a
+    nested quadrature: about 30 s.  A smaller ``max_iter`` reaches Brent's method sooner.
 
     Raises
     ------
     ConvergenceError
-        If the iteration has not converged after ``max_iter`` steps.
+        If the iteration has not converged after ``max_iter`` (>= 1) steps and no root could be
+        bracketed below 1.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
+    c0 = check_real(c0, "c0", low=-1.0, high=1.0)
+    tol = check_tol(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
 
     def solve(sw2, sb2):
         x1 = chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act)
         if x1 <= 1 + 1e-12:
             return 1.0
         q = q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+        if q <= 0:
+            _q_star_zero(q, sw2, sb2, act)
         c, last = float(c0), float("inf")
+        best, since = float("inf"), 0
         for _ in range(max_iter):
             cm = float((sw2 * gauss_phiphi(act, q, q, c) + sb2) / q)
             resid = cm - c
             if abs(resid) <= tol:
+                if cm > 1 - 1e-6 and float(sw2 * gauss_dphidphi(act, q, q, min(cm, 1.0))) > 1 + 1e-9:
+                    break  # settled on the unstable fixed point c = 1: bracket the stable one below
                 return cm
+            if abs(resid) < best:
+                best, since = abs(resid), 0
+            else:
+                since += 1
+                if since >= _STALL:
+                    break  # stalled above tol: the bracketing below does not depend on where it stopped
             step = min(max(cm, -1.0), 1.0)  # plain iteration of the map: always safe
             if abs(resid) < last:  # Newton only while it keeps reducing the residual
                 slope = float(sw2 * gauss_dphidphi(act, q, q, c))
@@ -360,12 +577,18 @@ def c_star(*, sigma_w2, sigma_b2, activation, c0: float = 0.5, tol: float = 1e-1
         above = np.flatnonzero(g >= 0)
         if above.size and above[0] > 0 and g[0] < 0:
             k = above[0]
-            root = brentq(lambda x: float((sw2 * gauss_phiphi(act, q, q, x) + sb2) / q) - x,
-                          grid[k], grid[k - 1], xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=max_iter)
+            try:
+                root = brentq(lambda x: float((sw2 * gauss_phiphi(act, q, q, x) + sb2) / q) - x,
+                              grid[k], grid[k - 1], xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=max_iter)
+            except RuntimeError as exc:
+                raise ConvergenceError(
+                    f"c_star: Brent's method did not converge in max_iter={max_iter} steps (tol={tol:g}) for "
+                    f"activation={act.name}, sigma_w2={sw2:g}, sigma_b2={sb2:g}: {exc}"
+                ) from None
             return root
         raise ConvergenceError(
-            f"c_star: no convergence after {max_iter} iterations for activation={act.name}, "
-            f"sigma_w2={sw2:g}, sigma_b2={sb2:g} (last c={c:.6g}, residual={resid:.2e})"
+            f"c_star: no convergence after {max_iter} iterations (max_iter={max_iter}, tol={tol:g}) for "
+            f"activation={act.name}, sigma_w2={sw2:g}, sigma_b2={sb2:g} (last c={c:.6g}, residual={resid:.2e})"
         )
 
     return _scalar_loop(solve, sigma_w2, sigma_b2)
@@ -387,6 +610,8 @@ def critical_sigma_w2(*, sigma_b2, activation, tol: float = 1e-13):
     For homogeneous activations :math:`\mathbb E[\phi'^2]` is constant and the
     line is vertical (ReLU: 2, linear: 1).
 
+    ``tol`` (> 0) is the tolerance on :math:`\sigma_b^2(q)`, relative to :math:`1 + \sigma_b^2`.
+
     Raises
     ------
     ConvergenceError
@@ -395,6 +620,7 @@ def critical_sigma_w2(*, sigma_b2, activation, tol: float = 1e-13):
     """
     act = get_activation(activation)
     sb2 = np.asarray(check_variance(sigma_b2, "sigma_b2"), dtype=float)
+    tol = check_tol(tol, "tol")
     if act.homogeneous:
         return _as_output(np.broadcast_to(1.0 / gauss_dphi2(act, 1.0), sb2.shape).copy())
 

@@ -25,17 +25,25 @@ This module provides
 
 The initializer itself is :func:`initdyn.init.rescaled_glorot`.
 
+Argument checks: every argument is checked where it enters, with a ``ValueError`` or ``TypeError`` that
+names it, says what was expected and shows what was received.  Requests whose arrays would exceed
+4 GiB (``size``, ``steps``, ``n``, the number of states) are refused up front with the estimate and
+what to reduce; matrices and states may lie anywhere in the float range (products that would over- or
+underflow are redone in power-of-two rescaled arithmetic, bit for bit identical where nothing does).
+
 Defined in chapter 4.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 import numpy as np
 from scipy import linalg, optimize, special, stats
 
+from ._structured import check_choice, check_nbytes, safe_log_norm
 from ._validate import as_rng, check_finite_array, check_int
 from .activations import get_activation
 
@@ -78,6 +86,8 @@ def ginibre_gamma(n):
     for :math:`n \ge 164` (:data:`MIN_WIDTH_GUMBEL`); for smaller ``n`` the value returned is
     <= 0 and the Gumbel law is undefined.
     """
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 2**63:
+        raise ValueError(f"n: expected a width below 2**63 (int64), got {n}")
     arr = np.asarray(n)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"n: expected an integer width or array of integers, got {n!r}")
@@ -120,8 +130,7 @@ def gumbel_edge(n, *, ensemble: str = "complex"):
     ValueError
         if ``n < 164``, where :math:`\gamma_n \le 0` and the law is undefined.
     """
-    if ensemble not in ("complex", "real"):
-        raise ValueError(f"ensemble: expected 'complex' or 'real', got {ensemble!r}")
+    check_choice(ensemble, "ensemble", ("complex", "real"))
     g = np.asarray(ginibre_gamma(n))
     if np.any(g <= 0):
         raise ValueError(
@@ -272,14 +281,18 @@ def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power")
     h0 : array_like, shape (n,), (k, n) or (m, k, n)
         Initial states.  With one matrix, every state is iterated.  With a stack, ``(n,)`` and
         ``(k, n)`` are shared by all ``m`` matrices, and ``(m, k, n)`` gives ``k`` states of its own
-        to each matrix.  No state may be zero.
+        to each matrix.  No state may be zero.  Entries of ``A`` and ``h0`` may have any finite
+        magnitude: a product or norm that would over- or underflow (``1e200 * I``, ``1e-300 * h``) is
+        recomputed from power-of-two rescaled copies, so the log-norms stay finite and exact.
     steps : int >= 0
-        Number of steps ``T``.
+        Number of steps ``T``; the output (``8 (steps + 1)`` bytes per state) must fit in 4 GiB.
     activation : None, name or :class:`initdyn.activations.Activation`
         ``None`` (default) or ``"linear"`` for the linear recurrence.  A positively homogeneous
         activation (``"relu"``) is renormalised the same way; any other (``"tanh"``, chapter 4's
         "where the theory stops") is iterated on the raw state, which cannot overflow when
-        :math:`\phi` is bounded; a state that underflows to exactly zero gives ``-inf``.
+        :math:`\phi` is bounded (pre-activations beyond the float range saturate it); a state that
+        underflows to exactly zero gives ``-inf``, and an unbounded one that overflows raises
+        ``ValueError``.
     method : {"power", "eig", "auto"}
         ``"power"`` (default): repeated products with renormalisation, any activation.
         ``"eig"``: the eigen-decomposition above (linear only).  ``"auto"``: ``"eig"`` for a linear
@@ -308,8 +321,7 @@ def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power")
     phi = None if act is None or act.name == "linear" else act.phi
     h0 = check_finite_array(h0, "h0", ndim=(1, 2, 3))
     steps = check_int(steps, "steps", minimum=0)
-    if method not in ("power", "eig", "auto"):
-        raise ValueError(f"method: expected 'power', 'eig' or 'auto', got {method!r}")
+    check_choice(method, "method", ("power", "eig", "auto"))
     if method == "eig" and phi is not None:
         raise ValueError(
             f"method: 'eig' diagonalises the linear recurrence only, got activation {act.name!r}; "
@@ -334,11 +346,20 @@ def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power")
             k = 1 if h0.ndim == 1 else h0.shape[0]
             x = np.broadcast_to(h0.reshape(1, k, n), (m, k, n))
         mats = A
-    norms0 = np.linalg.norm(x, axis=-1)
-    if np.any(norms0 == 0):
+    n_states = x.shape[0] * x.shape[1]
+    check_nbytes(8 * n_states * (steps + 1), "steps", steps,
+                 what=f"the output of {n_states} trajectories of {steps} + 1 log-norms", reduce="steps or the number of states")
+    check_nbytes(8 * n_states * n * 4, "h0", f"shape {h0.shape}",
+                 what=f"the work arrays of {n_states} states of size {n}", reduce="the number of states")
+    if A.ndim == 3:
+        check_nbytes(16 * A.size, "A", f"shape {A.shape}", what="a transposed copy of the stack of matrices",
+                     reduce="the number or the size of the matrices")
+    if np.any(~np.any(x != 0, axis=-1)):
         raise ValueError("h0: every initial state must be non-zero (its log-norm would be -inf)")
+    with np.errstate(over="ignore", under="ignore"):
+        norms0 = np.linalg.norm(x, axis=-1)
     out = np.empty(x.shape[:2] + (steps + 1,))
-    out[..., 0] = np.log(norms0)
+    out[..., 0] = safe_log_norm(x)  # bit for bit np.log(norms0) unless the norm over- or underflows
     k = x.shape[1]
     # flops of the products per matrix, plus ~5e4 flops worth of Python/BLAS call overhead per step
     power_work = 2.0 * n * n * k * steps + 5e4 * steps / mats.shape[0]
@@ -361,7 +382,14 @@ def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power")
         if rest:
             out[rest] = log_norm_trajectory(mats[rest], x[rest], steps, method="power")
         return out.reshape(lead + (steps + 1,))
-    u = x / norms0[..., None] if renorm else np.array(x)
+    if renorm:
+        with np.errstate(divide="ignore", invalid="ignore"):  # norms that over- or underflow: redone below
+            u = x / norms0[..., None]
+        off = ~(norms0 >= _TINY) | ~np.isfinite(norms0)
+        if off.any():  # norms that over- or underflow: unit vectors from a power-of-two rescaled copy
+            u = np.where(off[..., None], _unit_rows(x), u)
+    else:
+        u = np.array(x)
     # row-vector convention, h_t^T = h_{t-1}^T A^T: one BLAS gemm per step for a single matrix
     # (the (k, n) block times A^T), one batched gemm per step for a stack.
     if A.ndim == 2:
@@ -373,32 +401,87 @@ def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power")
     comp = np.zeros(acc.shape)
     dead = np.zeros(acc.shape, dtype=bool)
     res = out.reshape(acc.shape + (steps + 1,))
+    scaled = []  # [A^T / 2^e, e] with e the binary exponent of max|A| (per matrix), made on first need
+
+    def rescaled():
+        if not scaled:
+            big = np.max(np.abs(at), axis=(-2, -1), keepdims=True)
+            e = np.frexp(np.where(big > 0, big, 1.0))[1]
+            scaled.extend([np.ldexp(at, -e), e[..., 0] if at.ndim == 3 else e[0, 0]])
+        return scaled
+
     for t in range(1, steps + 1):
-        v = u @ at
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and redone below
+            v = u @ at
+        if not renorm and not np.all(np.isfinite(v)):
+            # pre-activations beyond the float range: the same products in power-of-two rescaled
+            # arithmetic, so that they overflow to a signed infinity (never NaN)
+            at_s, e_a = rescaled()
+            big = np.max(np.abs(u), axis=-1, keepdims=True)
+            e_u = np.frexp(np.where(big > 0, big, 1.0))[1]
+            with np.errstate(over="ignore"):
+                v_s = np.ldexp(np.ldexp(u, -e_u) @ at_s, e_u + (e_a[..., None] if np.ndim(e_a) else e_a))
+            v = np.where(np.isfinite(v), v, v_s)
         if phi is not None:
             with np.errstate(over="ignore", invalid="ignore"):  # checked just below
                 v = phi(v)
-        r = np.linalg.norm(v, axis=-1)
+        with np.errstate(over="ignore", under="ignore"):
+            r = np.linalg.norm(v, axis=-1)
         if not renorm and not np.all(np.isfinite(r)):
             raise ValueError(f"activation: the state overflowed at step {t}; iterate bounded activations only")
-        zero = r == 0
-        if zero.any():  # a state mapped exactly to 0 stays there: log-norm -inf, not NaN
-            dead |= zero
-            r = np.where(zero, 1.0, r)
+        # states whose norm over- or underflows (or is exactly 0) are redone in rescaled arithmetic
+        off = ~(r >= _TINY) | (r == np.inf)
         if renorm:  # compensated (Kahan) sum: ~1e-16 relative error even over 1e5 steps
-            y = np.log(r) - comp
+            if off.any():
+                at_s, e_a = rescaled()
+                v_s = u @ at_s
+                if phi is not None:
+                    v_s = phi(v_s)  # positively homogeneous: phi(2^e y) = 2^e phi(y)
+                big = np.max(np.abs(v_s), axis=-1, keepdims=True)
+                e_v = np.frexp(np.where(big > 0, big, 1.0))[1]
+                w = np.ldexp(v_s, -e_v)
+                r_w = np.linalg.norm(w, axis=-1)
+                zero = off & (r_w == 0)  # a state mapped exactly to 0 stays there: log-norm -inf, not NaN
+                dead |= zero
+                with np.errstate(divide="ignore"):
+                    log_w = np.log(np.where(zero, 1.0, r_w)) + (e_v[..., 0] + e_a) * math.log(2.0)
+                r_ok = np.where(off, 1.0, r)
+                y = np.where(off, np.where(zero, 0.0, log_w), np.log(r_ok)) - comp
+                u_next = np.where(off[..., None], w / np.where(r_w > 0, r_w, 1.0)[..., None], v / r_ok[..., None])
+            else:
+                y = np.log(r) - comp
+                u_next = v / r[..., None]
             tot = acc + y
             comp = (tot - acc) - y
             acc = tot
-            u = v / r[..., None]
+            u = u_next
         else:
-            acc = np.log(r)
+            if off.any():
+                zero = off & ~np.any(v != 0, axis=-1)
+                dead |= zero
+                acc = np.where(off, np.where(zero, 0.0, safe_log_norm(v)), np.log(np.where(off, 1.0, r)))
+            else:
+                acc = np.log(r)
             u = v
         res[..., t] = np.where(dead, -np.inf, acc) if dead.any() else acc
     return out.reshape(lead + (steps + 1,))
 
 
+#: Norms below this (2^-510) are recomputed in rescaled arithmetic: their squares are subnormal.
+_TINY = 2.0**-510
+
+
+def _unit_rows(x):
+    """``x / ||x||`` along the last axis from a power-of-two rescaled copy (no over- or underflow)."""
+    big = np.max(np.abs(x), axis=-1, keepdims=True)
+    w = np.ldexp(x, -np.frexp(np.where(big > 0, big, 1.0))[1])
+    r = np.linalg.norm(w, axis=-1, keepdims=True)
+    return w / np.where(r > 0, r, 1.0)
+
+
 def _top_indices(n: int) -> int:
+    if n > 10**300:  # beyond the float range (refused by the memory checks): an exact-enough integer bound
+        return math.isqrt(2 * n * (int(math.log(n)) + 41)) + 1
     return int(math.ceil(math.sqrt(2.0 * n * (math.log(n) + 40.0))))
 
 
@@ -419,11 +502,14 @@ def complex_ginibre_radius_cdf(r, n: int) -> np.ndarray:
     n = check_int(n, "n", minimum=1)
     r = check_finite_array(r, "r")
     if np.any(r < 0):
-        raise ValueError("r: expected radii >= 0")
+        raise ValueError(f"r: expected radii >= 0, got {r.min() if r.ndim else float(r)}")
     # factors with k <= n - K differ from 1 by less than e^-40 for r >= 1/2 (see complex_ginibre_radii)
     K = n if np.any(r < 0.5) else min(n, _top_indices(n))
+    check_nbytes(24 * max(r.size, 1) * K, "n", n, what=f"the {K} factors per radius for {r.size} radii",
+                 reduce="n or the number of radii")
     k = np.arange(n - K + 1, n + 1, dtype=float)
-    x = n * np.square(r)[..., None]
+    with np.errstate(over="ignore"):  # n r^2 beyond the float range: gammainc(k, inf) = 1, exactly right
+        x = n * np.square(r)[..., None]
     with np.errstate(divide="ignore"):
         out = np.exp(np.sum(np.log(special.gammainc(k, x)), axis=-1))
     return out
@@ -440,6 +526,10 @@ def _exact_quantile(n: int, log_p: float) -> float:
     while f(hi) < 0:  # pragma: no cover - only for p within 1e-300 of 1
         hi *= 2.0
     return optimize.brentq(f, 1e-12, hi, xtol=1e-14, rtol=1e-13)
+
+
+#: Largest width for the exact quantile (~50 root-finding steps of n incomplete-gamma terms each).
+_MAX_EXACT_N = 10**7
 
 
 def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "auto") -> float:
@@ -478,8 +568,13 @@ def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str =
     n = check_int(n, "n", minimum=2)
     x = check_finite_array(quantile, "quantile", ndim=0)
     x = float(x)
-    if method not in ("auto", "paper", "exact"):
-        raise ValueError(f"method: expected 'auto', 'paper' or 'exact', got {method!r}")
+    check_choice(method, "method", ("auto", "paper", "exact"))
+    if method == "exact" or (method == "auto" and n < MIN_WIDTH_GUMBEL):
+        # the exact quantile sums n log-gammainc terms per root-finding step
+        check_nbytes(32 * n, "n", n, what="the exact quantile's n factors", reduce="n (or use method='paper')")
+        if n > _MAX_EXACT_N:
+            raise ValueError(f"n: the exact quantile costs ~50 x n incomplete-gamma evaluations; expected "
+                             f"n <= {_MAX_EXACT_N:.0e} for method='exact', got {n} (method='paper' is O(1))")
     if not -6.0 <= x <= 30.0:
         raise ValueError(f"quantile: expected a Gumbel quantile in [-6, 30] (probability e^(-e^(-x))), got {x}")
     if method == "paper" and n < MIN_WIDTH_GUMBEL:
@@ -510,22 +605,41 @@ def spectral_radius(A, *, method: str = "auto") -> np.ndarray:
     dense solver for ``n <= 64``).
     """
     A = _check_matrices(A)
-    if method not in ("auto", "dense", "arnoldi"):
-        raise ValueError(f"method: expected 'auto', 'dense' or 'arnoldi', got {method!r}")
+    check_choice(method, "method", ("auto", "dense", "arnoldi"))
     stack = A if A.ndim == 3 else A[None]
     n = stack.shape[-1]
+    check_nbytes(48 * n * n, "A", f"shape {A.shape}", what="the eigenvalue work arrays of one matrix",
+                 reduce="the size of the matrices")
     if method == "dense" or n <= 64:  # ARPACK needs n well above k = 6; small n are cheap anyway
         rho = np.abs(np.linalg.eigvals(stack)).max(axis=-1)
     else:
-        from scipy.sparse.linalg import eigs
-
-        v0 = np.ones(n) / math.sqrt(n)
-        rho = np.array([
-            np.abs(eigs(a, k=6, which="LM", ncv=min(n - 1, 100), tol=1e-8, v0=v0,
-                        maxiter=100 * n, return_eigenvectors=False)).max()
-            for a in stack
-        ])
+        rho = np.array([_arnoldi_radius(a) for a in stack])
     return rho if A.ndim == 3 else float(rho[0])
+
+
+def _arnoldi_radius(a) -> float:
+    """Largest modulus of the eigenvalues of one matrix by ARPACK; dense LAPACK where ARPACK fails.
+
+    ARPACK stops on matrices that map its start vector to zero (the zero matrix, a rank-deficient or
+    nilpotent one) or that it cannot converge on; the dense solver is exact there (0 for the zero matrix).
+    """
+    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigs
+
+    if not np.any(a):
+        return 0.0
+    n = a.shape[-1]
+    v0 = np.ones(n) / math.sqrt(n)
+    try:
+        return np.abs(eigs(a, k=6, which="LM", ncv=min(n - 1, 100), tol=1e-8, v0=v0,
+                           maxiter=100 * n, return_eigenvectors=False)).max()
+    except (ArpackError, ArpackNoConvergence):
+        return np.abs(np.linalg.eigvals(a)).max()
+
+
+def _check_chunked(n: int, size: int, what: str, itemsize: int, per_matrix: int = 8) -> None:
+    """Refuse outputs of ``size * per_matrix`` bytes or single ``n x n`` matrices (with work arrays) beyond 4 GiB."""
+    check_nbytes(8 * n * n * 6, "n", n, what=f"one {n} x {n} matrix with its eigenvalue work arrays", reduce="n")
+    check_nbytes(size * per_matrix * itemsize // 8, "size", size, what=f"the {size} {what}", reduce="size")
 
 
 def _chunks(size: int, n: int, budget_bytes: float = 64e6):
@@ -546,6 +660,8 @@ def glorot_radii(n: int, size: int, *, rng=None, method: str = "auto") -> np.nda
     """
     n = check_int(n, "n", minimum=1)
     size = check_int(size, "size", minimum=1)
+    check_choice(method, "method", ("auto", "dense", "arnoldi"))
+    _check_chunked(n, size, "radii", 8)
     gen = as_rng(rng)
     out = np.empty(size)
     for a, b in _chunks(size, n):
@@ -573,12 +689,32 @@ def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activ
     h0_norm = float(check_finite_array(h0_norm, "h0_norm", ndim=0))
     if h0_norm <= 0:
         raise ValueError(f"h0_norm: expected a positive number, got {h0_norm!r}")
+    act = None if activation is None else get_activation(activation)
+    blame = ("steps", steps) if steps + 1 >= size else ("size", size)
+    check_nbytes(8 * size * (steps + 1), *blame, what=f"the output of {size} trajectories of {steps} + 1 steps",
+                 reduce="size or steps")
+    check_nbytes(8 * n * n * 4, "n", n, what=f"one {n} x {n} matrix with its work arrays", reduce="n")
     gen = as_rng(rng)
     h0 = np.zeros(n)
     h0[0] = h0_norm
     out = np.empty((size, steps + 1))
+    # A linear or positively homogeneous recurrence scales exactly: log||(sA)^t h|| = t log s + log||A^t h||.
+    # Scales whose matrices would over- or underflow are factored out that way (the others are drawn as is).
+    homogeneous = act is None or act.homogeneous
+    factor = homogeneous and not 1e-200 <= float(s) / math.sqrt(n) <= 1e200
+    if factor:
+        mant, expo = math.frexp(float(s))
+        shift = expo * math.log(2.0) * np.arange(steps + 1)
     for a, b in _chunks(size, n):
-        mats = gen.standard_normal((b - a, n, n)) * (float(s) / math.sqrt(n))
+        if factor:
+            mats = gen.standard_normal((b - a, n, n)) * (mant / math.sqrt(n))
+            out[a:b] = log_norm_trajectory(mats, h0, steps, activation=activation) + shift
+            continue
+        with np.errstate(over="ignore"):
+            mats = gen.standard_normal((b - a, n, n)) * (float(s) / math.sqrt(n))
+        if not np.all(np.isfinite(mats)):
+            raise ValueError(f"scale: the entries scale * G_ij / sqrt(n) overflow float64 for scale = {float(s):g}; "
+                             "a bounded activation saturates long before (use a smaller scale)")
         out[a:b] = log_norm_trajectory(mats, h0, steps, activation=activation)
     return out
 
@@ -668,7 +804,8 @@ def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
     """
     loc, scale = gumbel_edge(n, ensemble=ensemble)
     r = check_finite_array(r, "r")
-    out = np.exp(-np.exp(-(r - loc) / scale))
+    with np.errstate(over="ignore"):  # |r - a_n| / b_n beyond the float range: the cdf is exactly 0 or 1
+        out = np.exp(-np.exp(-(r - loc) / scale))
     return float(out) if out.ndim == 0 else out
 
 
@@ -680,9 +817,15 @@ def ks_distance(samples, cdf) -> float:
     x = np.sort(check_finite_array(samples, "samples", ndim=1))
     if x.size == 0:
         raise ValueError("samples: expected at least one sample")
-    f = np.asarray(cdf(x), dtype=float)
+    if not callable(cdf):
+        raise TypeError(f"cdf: expected a callable mapping an array of samples to probabilities, got {type(cdf).__name__}")
+    try:
+        f = np.asarray(cdf(x), dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cdf: expected a callable returning real probabilities, but it raised {type(exc).__name__}: {exc}") from None
     if f.shape != x.shape or np.any(~np.isfinite(f)) or np.any((f < 0) | (f > 1)):
-        raise ValueError("cdf: expected probabilities in [0, 1], one per sample")
+        raise ValueError(f"cdf: expected probabilities in [0, 1], one per sample (shape {x.shape}), got shape {f.shape}"
+                         + ("" if f.shape != x.shape or f.size == 0 else f" with values in [{f.min():g}, {f.max():g}]"))
     return float(stats.kstest(x, cdf).statistic)  # the validated cdf; scipy takes the sup on both sides
 
 
@@ -696,6 +839,10 @@ def dkw_bound(size: int, alpha: float = 0.01) -> float:
     a = float(check_finite_array(alpha, "alpha", ndim=0))
     if not 0 < a < 1:
         raise ValueError(f"alpha: expected a probability in (0, 1), got {alpha!r}")
+    if size > 10**300:  # 2 size beyond the float range: the same bound from logarithms (it is ~0)
+        return math.exp(0.5 * (math.log(math.log(2.0) - math.log(a)) - math.log(2) - math.log(size)))
+    if a < 1e-300:  # 2 / alpha overflows: the same logarithm, as a difference
+        return math.sqrt((math.log(2.0) - math.log(a)) / (2.0 * size))
     return math.sqrt(math.log(2.0 / a) / (2.0 * size))
 
 
@@ -707,7 +854,7 @@ def memory_horizon(rho) -> np.ndarray:
     """
     r = check_finite_array(rho, "rho")
     if np.any(r <= 0):
-        raise ValueError("rho: expected spectral radii > 0")
+        raise ValueError(f"rho: expected spectral radii > 0, got {r.min() if r.ndim else float(r)}")
     with np.errstate(divide="ignore"):
         out = np.where(r < 1, -1.0 / np.log(np.minimum(r, 1.0 - 1e-300)), np.inf)
     return float(out) if out.ndim == 0 else out
@@ -725,8 +872,13 @@ def complex_ginibre_radii(n: int, size: int, *, rng=None) -> np.ndarray:
     """
     n = check_int(n, "n", minimum=1)
     size = check_int(size, "size", minimum=1)
-    gen = as_rng(rng)
     K = min(n, _top_indices(n))
+    check_nbytes(24 * K, "n", n, what=f"the {K} Gamma draws per sample", reduce="n")
+    check_nbytes(8 * size, "size", size, what=f"the {size} radii", reduce="size")
+    if size * K > 10**11:
+        raise ValueError(f"size: {size} samples of {K} Gamma draws each ({size * K:.3g} draws) exceed the limit "
+                         "of 1e11 (hours of work); reduce size or n")
+    gen = as_rng(rng)
     k = np.arange(n - K + 1, n + 1, dtype=float)
     out = np.empty(size)
     per = max(1, int(8e6 // K))
@@ -752,8 +904,11 @@ def tanh_saturation(rho) -> np.ndarray:
     """
     r = check_finite_array(rho, "rho")
     if np.any(r <= 0):
-        raise ValueError("rho: expected spectral radii > 0")
-    out = np.where(r > 1, (r - 1) / r**3, 0.0)
+        raise ValueError(f"rho: expected spectral radii > 0, got {r.min() if r.ndim else float(r)}")
+    # rho^3 beyond the float range: (rho - 1) / rho^3 is 0 to double precision; tiny rho (the branch not
+    # taken) may underflow rho^3 to 0
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        out = np.where(r > 1, (r - 1) / r**3, 0.0)
     return float(out) if out.ndim == 0 else out
 
 
@@ -775,10 +930,18 @@ def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np
     s = float(check_finite_array(scale, "scale", ndim=0))
     if s <= 0:
         raise ValueError(f"scale: expected a positive number, got {scale!r}")
+    _check_chunked(n, size, f"x {n} complex eigenvalues", 16, per_matrix=8 * n)
     gen = as_rng(rng)
     out = np.empty((size, n), dtype=complex)
+    # eigenvalues scale exactly with s: scales whose matrices would over- or underflow are factored out
+    factor = not 1e-250 <= s / math.sqrt(n) <= 1e250
+    mant, expo = math.frexp(s) if factor else (s, 0)
     for a, b in _chunks(size, n):
-        out[a:b] = np.linalg.eigvals(gen.standard_normal((b - a, n, n)) * (s / math.sqrt(n)))
+        with np.errstate(over="ignore"):
+            lam = np.linalg.eigvals(gen.standard_normal((b - a, n, n)) * (mant / math.sqrt(n)))
+            out[a:b] = np.ldexp(lam.real, expo) + 1j * np.ldexp(lam.imag, expo) if factor else lam
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"scale: eigenvalues of modulus ~ scale = {s:g} overflow float64; use a smaller scale")
     order = np.lexsort((np.angle(out), -np.abs(out)), axis=-1)
     return np.take_along_axis(out, order, axis=-1)
 
@@ -815,6 +978,13 @@ def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:
         shape = np.broadcast_shapes(lam.shape, c0.shape)
     except ValueError:
         raise ValueError(f"c0: shape {c0.shape} does not broadcast against lam {lam.shape}") from None
+    if shape[-1] == 0:
+        raise ValueError(f"lam, c0: expected at least one mode (last axis n >= 1), got shapes {lam.shape} and {c0.shape}")
+    n_traj = math.prod(shape[:-1])
+    check_nbytes(8 * n_traj * (steps + 1), "steps", steps, what=f"the output of {n_traj} trajectories of {steps} + 1 "
+                 "log-norms", reduce="steps or the number of trajectories")
+    check_nbytes(40 * math.prod(shape), "lam", f"shape {lam.shape}", what=f"the work arrays of shape {shape}",
+                 reduce="the size of lam and c0")
     with np.errstate(divide="ignore"):
         loglam = np.broadcast_to(np.log(np.abs(lam)), shape)
         logc = np.broadcast_to(np.log(np.abs(c0)), shape)

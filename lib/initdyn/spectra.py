@@ -61,10 +61,11 @@ from scipy.linalg.lapack import dgejsv
 from scipy.special import ndtri
 
 from . import _gauss
-from ._validate import as_rng, check_finite_array, check_int, check_variance
+from ._validate import (as_rng, check_choice, check_finite_array, check_int, check_memory, check_real,
+                        check_scalar_variance, check_tol, check_variance, describe)
 from .activations import get_activation
 from .init import orthogonal
-from .meanfield import ConvergenceError, gauss_dphi2, gauss_phi2, q_star
+from .meanfield import ConvergenceError, chi1, gauss_dphi2, gauss_phi2, q_star
 from .network import RandomNetwork, forward
 
 __all__ = [
@@ -101,17 +102,13 @@ WEIGHT_KINDS = ("gaussian", "orthogonal")
 # ---------------------------------------------------------------------------
 
 def _check_weights(weights):
-    if not isinstance(weights, str) or weights not in WEIGHT_KINDS:
-        raise ValueError(f"weights: expected one of {WEIGHT_KINDS}, got {weights!r}")
-    return weights
+    return check_choice(weights, "weights", WEIGHT_KINDS)
 
 
 def _theory_args(depth, sigma_w2, sigma_b2, activation, weights):
     depth = check_int(depth, "depth", minimum=1)
-    sw2 = check_variance(sigma_w2, "sigma_w2", positive=True)
-    sb2 = check_variance(sigma_b2, "sigma_b2")
-    if not isinstance(sw2, float) or not isinstance(sb2, float):
-        raise TypeError("sigma_w2, sigma_b2: expected scalars")
+    sw2 = check_scalar_variance(sigma_w2, "sigma_w2", positive=True)
+    sb2 = check_scalar_variance(sigma_b2, "sigma_b2")
     act = get_activation(activation)
     weights = _check_weights(weights)
     if act.name not in SUPPORTED_ACTIVATIONS:
@@ -147,6 +144,9 @@ def active_fraction(*, sigma_w2, sigma_b2, activation):
     if act.name == "relu":
         return 0.5
     if act.name == "hard_tanh":
+        if not isinstance(sw2, float) or not isinstance(sb2, float):
+            raise TypeError(f"sigma_w2, sigma_b2: expected scalars for hard_tanh, got {describe(sigma_w2)}, "
+                            f"{describe(sigma_b2)}")
         return float(gauss_dphi2(act, q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)))
     raise ValueError(f"activation: the active fraction p is defined for linear, relu and hard_tanh, got {act.name!r}")
 
@@ -182,6 +182,11 @@ def _d2_law(sw2, sb2, act, n_nodes=None):
 
 def _check_scale(L, sw2, mu1):
     """The spectrum scales like chi_1^L; refuse depths where that leaves double precision."""
+    if not sw2 * mu1 > 0:
+        raise ValueError(
+            f"sigma_w2: chi_1 = sigma_w2 E[phi'^2] = {sw2 * mu1:g} is not > 0 in double precision (every unit "
+            "is saturated at this q*); the spectrum is a point mass at 0"
+        )
     log_scale = L * np.log(sw2 * mu1)
     if abs(log_scale) > 300:  # the variance, chi_1^{2L}, must fit too
         raise ValueError(
@@ -206,11 +211,15 @@ def critical_point(q_star, *, activation):
     -------
     sigma_w2, sigma_b2 : float
     """
-    q = check_variance(q_star, "q_star", positive=True)
-    if not isinstance(q, float):
-        raise TypeError("q_star: expected a scalar")
+    q = check_scalar_variance(q_star, "q_star", positive=True)
     act = get_activation(activation)
-    sw2 = 1.0 / float(gauss_dphi2(act, q))
+    slope = float(gauss_dphi2(act, q))
+    if not slope > 0:
+        raise ValueError(
+            f"q_star: E[phi'(sqrt(q*) z)^2] = {slope:g} at q_star = {q:g} for {act.name}, so no finite sigma_w2 "
+            "is critical there; use a smaller q_star"
+        )
+    sw2 = 1.0 / slope
     sb2 = q - sw2 * float(gauss_phi2(act, q))
     if sb2 < -1e-12 * q:
         raise ValueError(f"q_star: {q:g} is not reached on the critical line of {act.name} (sigma_b2 < 0)")
@@ -240,6 +249,12 @@ def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     Returns
     -------
     J : array, shape ``(width, width)``
+
+    Raises
+    ------
+    ValueError
+        If an entry of :math:`J` exceeds the float range (deep chaotic networks); the singular values
+        are then available as logarithms from :func:`jacobian_log_singular_values_of`.
     """
     if not isinstance(net, RandomNetwork):
         raise TypeError(f"net: expected an initdyn.network.RandomNetwork, got {type(net).__name__}")
@@ -248,10 +263,18 @@ def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     if x.shape[0] != net.width:
         raise ValueError(f"x: expected shape ({net.width},) (the width), got {x.shape}")
     h = forward(net, x, activation=act)
-    J = act.dphi(h[1])[:, None] * net.W[0]
-    for layer in range(1, net.depth):
-        J = net.W[layer] @ J
-        J *= act.dphi(h[layer + 1])[:, None]
+    check_memory(2 * net.width * net.width, "net (width**2)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        J = act.dphi(h[1])[:, None] * net.W[0]
+        for layer in range(1, net.depth):
+            J = net.W[layer] @ J
+            J *= act.dphi(h[layer + 1])[:, None]
+    if not np.all(np.isfinite(J)):
+        raise ValueError(
+            f"net: the Jacobian of this depth-{net.depth} network overflows the float range (entries beyond "
+            "1.8e308); use jacobian_log_singular_values_of(net, x, activation=...), which keeps its singular "
+            "values as logarithms"
+        )
     return J
 
 
@@ -287,6 +310,7 @@ class ProductQR:
 
     def __init__(self, n: int):
         self.n = check_int(n, "n", minimum=1)
+        check_memory(4 * self.n * self.n, "n (n**2)")
         self._q = np.eye(self.n)
         self._u = np.eye(self.n)
         self._logd = np.zeros(self.n)
@@ -296,7 +320,14 @@ class ProductQR:
         M = check_finite_array(M, "M", ndim=2)
         if M.shape != (self.n, self.n):
             raise ValueError(f"M: expected shape ({self.n}, {self.n}), got {M.shape}")
-        self._q, r = np.linalg.qr(M @ self._q)
+        with np.errstate(over="ignore", invalid="ignore"):
+            MQ = M @ self._q
+        if not np.all(np.isfinite(MQ)):  # entries near 1e308: factor out the scale, then carry it in the logs
+            scale = float(np.max(np.abs(M)))
+            self._q, r = np.linalg.qr((M / scale) @ self._q)
+            self._logd = self._logd + np.log(scale)
+        else:
+            self._q, r = np.linalg.qr(MQ)
         # R' D U, row by row scaled by its largest term so that no exponential overflows
         with np.errstate(divide="ignore"):
             logs = np.log(np.abs(r)) + self._logd[None, :]
@@ -349,12 +380,19 @@ def log_singular_values_of_product(factors) -> np.ndarray:
     values span more than :math:`10^{16}` the explicit product's SVD returns noise below
     :math:`\epsilon\,\sigma_{\max}`, this does not.
     """
+    if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
+        raise TypeError(f"factors: expected a sequence of square matrices, got {describe(factors)}")
     factors = list(factors)
     if not factors:
         raise ValueError("factors: expected at least one square matrix, got an empty sequence")
     first = check_finite_array(factors[0], "factors[0]", ndim=2)
+    if first.shape[0] != first.shape[1]:
+        raise ValueError(f"factors[0]: expected a square matrix, got shape {first.shape}")
     acc = ProductQR(first.shape[1])
-    for M in factors:
+    for i, M in enumerate(factors):
+        M = check_finite_array(M, f"factors[{i}]", ndim=2)
+        if M.shape != first.shape:
+            raise ValueError(f"factors[{i}]: expected shape {first.shape} (that of factors[0]), got {M.shape}")
         acc.push(M)
     return acc.log_singular_values()
 
@@ -392,32 +430,73 @@ def jacobian_singular_values_of(net, x, *, activation) -> np.ndarray:
         return np.exp(jacobian_log_singular_values_of(net, x, activation=activation))
 
 
-def _check_depths(depths):
-    if np.ndim(depths) != 1 or len(depths) == 0:
-        raise ValueError(f"depths: expected a non-empty sequence of integers >= 1, got {depths!r}")
-    return [check_int(d, "depths", minimum=1) for d in depths]
+#: Most layers a simulation over depth may ask for (each is a width x width product): 1e6.
+_MAX_LAYERS = 10**6
+#: Range of max|J| within which the explicitly multiplied Jacobian is used; once it leaves it the
+#: product is also accumulated in a ProductQR, whose singular values replace the explicit ones there.
+_EXPLICIT_RANGE = (1e-150, 1e150)
+_LOG_MAX = float(np.log(np.finfo(float).max))
+
+
+def _check_depths(depths, name="depths"):
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__len__"):
+        raise ValueError(f"{name}: expected a non-empty sequence of integers >= 1, got {describe(depths)}")
+    if len(depths) == 0 or any(isinstance(d, (list, tuple, np.ndarray)) for d in depths):
+        raise ValueError(f"{name}: expected a non-empty sequence of integers >= 1, got {describe(depths)}")
+    out = [check_int(d, name, minimum=1) for d in depths]
+    if max(out) > _MAX_LAYERS:
+        raise ValueError(
+            f"{name}: a depth of {max(out)} is more than the {_MAX_LAYERS:.0e} layers a simulation may ask for "
+            "(each layer is a width x width matrix product); use smaller depths"
+        )
+    return out
 
 
 def _check_setting(sigma_w2, sigma_b2, activation):
-    sw2 = check_variance(sigma_w2, "sigma_w2")
-    sb2 = check_variance(sigma_b2, "sigma_b2")
-    if not isinstance(sw2, float) or not isinstance(sb2, float):
-        raise TypeError("sigma_w2, sigma_b2: expected scalars")
+    sw2 = check_scalar_variance(sigma_w2, "sigma_w2")
+    sb2 = check_scalar_variance(sigma_b2, "sigma_b2")
     return sw2, sb2, get_activation(activation)
 
 
-def _spectra_by_depth(width, depths, settings, weights, gen):
+def _log_growth(sw2, sb2, act):
+    """|log sqrt(chi_1)|: the mean-field rate at which log max|J_l| drifts per layer (inf if unknown)."""
+    try:
+        x1 = float(chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act))
+    except ConvergenceError:
+        return float("inf")
+    return abs(0.5 * np.log(x1)) if x1 > 0 else float("inf")
+
+
+def _check_log(log):
+    if not isinstance(log, (bool, np.bool_)):
+        raise TypeError(f"log: expected True or False, got {describe(log)}")
+    return bool(log)
+
+
+def _spectra_by_depth(width, depths, settings, weights, gen, log=False):
     """Propagate one Jacobian per setting through shared standard draws; SVD at the depths of each setting.
 
-    ``depths`` holds one list of depths per setting.
+    ``depths`` holds one list of depths per setting.  With ``log`` the product is accumulated in a
+    :class:`ProductQR` only and log singular values are returned.  Otherwise it is multiplied out
+    (as it always was); once max|J| leaves ``_EXPLICIT_RANGE`` it is also accumulated in a ProductQR,
+    whose values are returned at the depths where max|J| is outside that range.
     """
+    check_memory((2 + 5 * len(settings)) * width * width, "width (times the number of settings)")
     g = gen.standard_normal(width)
     unit = g / np.linalg.norm(g)
-    xs, Js = [], [None] * len(settings)
+    xs, Js, accs = [], [None] * len(settings), [None] * len(settings)
     for sw2, sb2, act in settings:
         xs.append(act.phi(unit * np.sqrt(_input_q(sw2, sb2, act) * width)))
     wanted = [set(d) for d in depths]
     found = [{} for _ in settings]
+    lo, hi = _EXPLICIT_RANGE
+    if not log:
+        # Where mean field predicts that max|J| drifts past 1e75 (half-way out of the explicit range), also
+        # accumulate a ProductQR from the first layer, so that beyond the range every singular value is
+        # accurate relative to itself (the explicit results are unchanged where they are used).
+        for k, (sw2, sb2, act) in enumerate(settings):
+            if max(depths[k]) * _log_growth(sw2, sb2, act) > 0.5 * np.log(hi):
+                accs[k] = ProductQR(width)
     for layer in range(1, max(max(d) for d in depths) + 1):
         if weights == "gaussian":
             O = gen.standard_normal((width, width)) / np.sqrt(width)
@@ -428,18 +507,53 @@ def _spectra_by_depth(width, depths, settings, weights, gen):
             if layer > max(depths[k]):
                 continue
             sw = np.sqrt(sw2)
-            h = sw * (O @ xs[k]) + np.sqrt(sb2) * xi
+            with np.errstate(over="ignore", invalid="ignore"):
+                h = sw * (O @ xs[k]) + np.sqrt(sb2) * xi
+            if not np.all(np.isfinite(h)):
+                raise ValueError(
+                    f"sigma_w2: the forward signal overflows the float range at layer {layer} "
+                    f"(activation={act.name}, sigma_w2={sw2:g}, sigma_b2={sb2:g}); use a smaller depth or sigma_w2"
+                )
             xs[k] = act.phi(h)
-            J = O * sw if layer == 1 else sw * (O @ Js[k])
-            J *= act.dphi(h)[:, None]
+            dphi = act.dphi(h)
+            if log:
+                if accs[k] is None:
+                    accs[k] = ProductQR(width)
+                accs[k].push(dphi[:, None] * (O * sw))
+                if layer in wanted[k]:
+                    found[k][layer] = accs[k].log_singular_values()
+                continue
+            J_prev = Js[k]
+            with np.errstate(over="ignore", invalid="ignore"):
+                J = O * sw if layer == 1 else sw * (O @ Js[k])
+                J *= dphi[:, None]
             Js[k] = J
+            size = float(np.max(np.abs(J)))
+            outside = not (lo <= size <= hi) and size != 0.0  # an exact zero product stays exactly zero
+            if accs[k] is None and outside:
+                accs[k] = ProductQR(width)
+                if J_prev is not None:
+                    accs[k].push(J_prev)
+                accs[k].push(dphi[:, None] * (O * sw))
+            elif accs[k] is not None:
+                accs[k].push(dphi[:, None] * (O * sw))
             if layer in wanted[k]:
-                found[k][layer] = np.linalg.svd(J, compute_uv=False)
+                if not outside:
+                    found[k][layer] = np.linalg.svd(J, compute_uv=False)
+                    continue
+                logs = accs[k].log_singular_values()
+                if logs[0] > _LOG_MAX:
+                    raise ValueError(
+                        f"depths: at depth {layer} the largest singular value is exp({logs[0]:.1f}), beyond the float "
+                        f"range (activation={act.name}, sigma_w2={sw2:g}); pass log=True for log singular values"
+                    )
+                with np.errstate(under="ignore"):
+                    found[k][layer] = np.exp(logs)
     return [[f[d] for d in ds] for f, ds in zip(found, depths)]
 
 
 def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, activation,
-                                      weights="gaussian", rng=None):
+                                      weights="gaussian", rng=None, log=False):
     r"""Singular values of the input-output Jacobian of one random network, at several depths.
 
     One network of ``max(depths)`` layers is drawn layer by layer (so only one weight
@@ -453,6 +567,19 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
     The cost is ``max(depths)`` matrix products (plus a QR per layer for orthogonal weights)
     and one SVD per depth.
 
+    Long products.  While :math:`\max|J_l|` stays in :math:`[10^{-150}, 10^{150}]` the singular values
+    are those of the multiplied-out :math:`J_l` (LAPACK SVD).  Once it leaves that range (deep chaotic
+    or ordered networks, e.g. tanh at :math:`\sigma_w^2 = 4`, depth 2000, where the explicit product
+    over- or underflows and the SVD fails to converge) the product is also accumulated as a
+    :class:`ProductQR`, and at depths where :math:`\max|J_l|` is outside the range its singular values
+    come from there: accurate relative to each value, values below :math:`10^{-308}` are 0, and a
+    largest value beyond :math:`1.8\times 10^{308}` raises ``ValueError`` (pass ``log=True``).
+    With ``log=True`` the product is only accumulated as a :class:`ProductQR` (one QR per layer more)
+    and the natural logarithms of the singular values are returned (``-inf`` for exact zeros).
+
+    ``width`` >= 1 (the ``width**2`` matrices must fit in 4 GiB), ``depths`` integers in
+    [1, 1e6], ``sigma_w2``, ``sigma_b2`` scalars >= 0.
+
     Returns
     -------
     list of arrays
@@ -462,10 +589,11 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
     depths = _check_depths(depths)
     setting = _check_setting(sigma_w2, sigma_b2, activation)
     weights = _check_weights(weights)
-    return _spectra_by_depth(width, [depths], [setting], weights, as_rng(rng))[0]
+    log = _check_log(log)
+    return _spectra_by_depth(width, [depths], [setting], weights, as_rng(rng), log=log)[0]
 
 
-def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussian", rng=None):
+def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussian", rng=None, log=False):
     r"""Like :func:`jacobian_singular_values_by_depth` for several settings sharing the same random draws.
 
     ``settings`` is a sequence of ``(sigma_w2, sigma_b2, activation)``.  All settings use the same
@@ -473,7 +601,8 @@ def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussia
     :math:`\sigma_w`), bias directions and input direction: common random numbers, so comparisons between
     settings are not blurred by independent draws, and the orthogonal QR factorisations (the most
     expensive step) are done once per layer for all settings.  Each setting on its own is exactly the
-    network of :func:`jacobian_singular_values_by_depth` (same ``rng`` gives the same values).
+    network of :func:`jacobian_singular_values_by_depth` (same ``rng`` gives the same values; long
+    products and ``log`` as there).
     ``depths`` is one sequence for all settings or one sequence per setting (SVDs cost as much as
     several layers, so record only the depths you need).
 
@@ -484,34 +613,41 @@ def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussia
     width = check_int(width, "width", minimum=1)
     if not isinstance(settings, (list, tuple)) or len(settings) == 0:
         raise ValueError(
-            f"settings: expected a non-empty sequence of (sigma_w2, sigma_b2, activation), got {settings!r}"
+            f"settings: expected a non-empty sequence of (sigma_w2, sigma_b2, activation), got {describe(settings)}"
         )
     checked = []
-    for item in settings:
+    for i, item in enumerate(settings):
         if not isinstance(item, (list, tuple)) or len(item) != 3:
-            raise ValueError(f"settings: expected (sigma_w2, sigma_b2, activation) triples, got {item!r}")
-        checked.append(_check_setting(*item))
+            raise ValueError(f"settings: expected (sigma_w2, sigma_b2, activation) triples, got {describe(item)}")
+        try:
+            checked.append(_check_setting(*item))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"settings[{i}]: {exc}") from None
     if not isinstance(depths, (list, tuple, np.ndarray)) or len(depths) == 0:
-        raise ValueError(f"depths: expected a non-empty sequence, got {depths!r}")
+        raise ValueError(f"depths: expected a non-empty sequence, got {describe(depths)}")
     if not any(isinstance(d, (list, tuple, np.ndarray)) for d in depths):
         depths = [_check_depths(depths)] * len(checked)
     else:
         if len(depths) != len(checked):
-            raise ValueError(f"depths: expected one sequence of depths per setting ({len(checked)}), got {depths!r}")
-        depths = [_check_depths(d) for d in depths]
+            raise ValueError(
+                f"depths: expected one sequence of depths per setting ({len(checked)}), got {describe(depths)}"
+            )
+        depths = [_check_depths(d, f"depths[{i}]") for i, d in enumerate(depths)]
     weights = _check_weights(weights)
-    return _spectra_by_depth(width, depths, checked, weights, as_rng(rng))
+    log = _check_log(log)
+    return _spectra_by_depth(width, depths, checked, weights, as_rng(rng), log=log)
 
 
-def jacobian_singular_values(*, width, depth, sigma_w2, sigma_b2, activation, weights="gaussian", rng=None):
+def jacobian_singular_values(*, width, depth, sigma_w2, sigma_b2, activation, weights="gaussian", rng=None,
+                             log=False):
     r"""Singular values of :math:`J = \prod_l D^l W^l` for one random network at the fixed point.
 
-    See :func:`jacobian_singular_values_by_depth` (this is the single-depth case).
-    The cost is ``depth`` matrix products (plus the weight draws) and one SVD.
+    See :func:`jacobian_singular_values_by_depth` (this is the single-depth case, long products and
+    ``log`` included).  The cost is ``depth`` matrix products (plus the weight draws) and one SVD.
     """
-    depth = check_int(depth, "depth", minimum=1)
+    depth = _check_depths([depth], "depth")[0]
     return jacobian_singular_values_by_depth(width=width, depths=[depth], sigma_w2=sigma_w2, sigma_b2=sigma_b2,
-                                             activation=activation, weights=weights, rng=rng)[0]
+                                             activation=activation, weights=weights, rng=rng, log=log)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -525,7 +661,8 @@ def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights=
     :math:`\sigma^2 = m_1^2 L(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` (Gaussian) or
     :math:`0` (orthogonal) (Pennington et al. 2017, Sec. 2.5, eq. 18, for Bernoulli :math:`D^2`;
     the same expansion for a general law); exact for every depth and
-    every :math:`\chi_1 = \sigma_w^2\mu_1`.
+    every :math:`\chi_1 = \sigma_w^2\mu_1`.  The variance is never negative (0 where :math:`D^2`
+    is a point mass, e.g. tanh with :math:`q^* = 0`, and rounding would leave ~-1e-17).
 
     Returns
     -------
@@ -536,7 +673,10 @@ def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights=
     _check_scale(L, sw2, mu1)
     s1 = -1.0 if weights == "gaussian" else 0.0
     mean = (sw2 * mu1) ** L
-    return mean, mean**2 * L * (mu2 / mu1**2 - 1 - s1)
+    var = mean**2 * L * (mu2 / mu1**2 - 1 - s1)
+    # mu2/mu1^2 - 1 is 0 when D^2 is a point mass (tanh in the ordered phase without bias: q* = 0), where
+    # rounding can leave -1e-17: a variance is never negative
+    return mean, max(var, 0.0)
 
 
 def _psi(v, d, w):
@@ -614,7 +754,16 @@ def jacobian_spectrum_atoms(*, depth, sigma_w2, sigma_b2, activation, weights="g
     if weights == "orthogonal":
         top = 1.0 - L * (1.0 - p)
         if top > 0:
-            out.append((sw2**L, top))
+            try:
+                loc = sw2**L
+            except OverflowError:
+                loc = float("inf")
+            if not 0.0 < loc < float("inf"):
+                raise ValueError(
+                    f"depth, sigma_w2: the atom at sigma_w2^L = exp({L * np.log(sw2):.0f}) is outside double "
+                    "precision; use a smaller depth"
+                )
+            out.append((loc, top))
     return out
 
 
@@ -622,11 +771,22 @@ def jacobian_spectrum_atoms(*, depth, sigma_w2, sigma_b2, activation, weights="g
 # Theory: density
 # ---------------------------------------------------------------------------
 
+#: Most steps along the vertical path of the density solver, and Newton iterations per step.
+_MAX_PATH_STEPS = 10**5
+_MAX_NEWTON = 1000
+
+
 def _solve_vertical(lam, L, sw2, a, d, w, m1, m2, mu1, mu2, *, top, ratio, newton, eta_rel):
     """Follow v(z) on z = lam - i y, y from far above the spectrum to eta_rel * lam."""
     y0 = 4.0 * (top + lam) + 1.0
     y_end = np.maximum(eta_rel * lam, 1e-300)
-    n_steps = int(np.ceil(np.max(np.log(y0 / y_end)) / np.log(1 / ratio)))
+    steps = float(np.ceil(np.max(np.log(y0 / y_end)) / np.log(1 / ratio)))
+    if not steps <= _MAX_PATH_STEPS:
+        raise ValueError(
+            f"ratio: {ratio!r} needs {steps:.3g} steps along the path to the real axis (more than "
+            f"{_MAX_PATH_STEPS:.0e}); use a smaller ratio (the default is 0.4)"
+        )
+    n_steps = int(steps)
     z = lam - 1j * y0
     M = m1 / z + m2 / z**2
     v = M / mu1 - mu2 * M**2 / mu1**3
@@ -714,6 +874,10 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
     discretised into ``n_nodes`` atoms (see the "Where the theory stops" section of chapter 2:
     at depth 1-2 with orthogonal weights this discreteness shows as ripples).
 
+    Controls: ``ratio`` in (0, 1) (the path may take at most 1e5 steps), ``newton`` in [1, 1000],
+    ``tol`` > 0, ``n_nodes`` >= 8; ``lam`` finite and > 0, and ``lam.size * n_nodes`` complex
+    temporaries must fit in 4 GiB.
+
     Raises
     ------
     ConvergenceError
@@ -726,7 +890,11 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
         raise ValueError(
             "lam: expected squared singular values > 0 (the atom at 0 is given by jacobian_spectrum_atoms)"
         )
+    ratio = check_real(ratio, "ratio", low=0.0, high=1.0, low_open=True, high_open=True)
+    newton = check_int(newton, "newton", minimum=1, maximum=_MAX_NEWTON)
+    tol = check_tol(tol, "tol")
     n_nodes = check_int(n_nodes, "n_nodes", minimum=8)
+    check_memory(12 * lam_arr.size * n_nodes, "lam, n_nodes (lam.size * n_nodes complex temporaries)", itemsize=16)
     if act.name == "linear" and weights == "orthogonal":  # J J^T = sigma_w^{2L} I: a single atom
         return np.zeros(lam_arr.shape)
     if act.name == "tanh" and weights == "orthogonal" and L == 1:
@@ -793,7 +961,7 @@ def jacobian_spectrum_cdf(lam, *, depth, sigma_w2, sigma_b2, activation, weights
     """
     L, sw2, sb2, act, weights = _theory_args(depth, sigma_w2, sigma_b2, activation, weights)
     lam_arr = check_finite_array(lam, "lam")
-    n_grid = check_int(n_grid, "n_grid", minimum=10)
+    n_grid = _check_n_grid(n_grid)
     cum, grid, atoms, alpha = _cdf_grid(L, sw2, sb2, act, weights, n_grid)
     out = np.interp(lam_arr, grid, cum, right=cum[-1])
     low = lam_arr < grid[0]
@@ -814,7 +982,7 @@ def jacobian_spectrum_quantile(prob, *, depth, sigma_w2, sigma_b2, activation, w
     """
     L, sw2, sb2, act, weights = _theory_args(depth, sigma_w2, sigma_b2, activation, weights)
     p = _as_probabilities(prob)
-    cum, grid, atoms, _ = _cdf_grid(L, sw2, sb2, act, weights, check_int(n_grid, "n_grid", minimum=10))
+    cum, grid, atoms, _ = _cdf_grid(L, sw2, sb2, act, weights, _check_n_grid(n_grid))
     F = cum.copy()
     for loc, mass in atoms:
         F = F + mass * (grid >= loc)
@@ -831,6 +999,13 @@ def jacobian_spectrum_quantile(prob, *, depth, sigma_w2, sigma_b2, activation, w
             out = np.where((p > jump_lo) & (p <= jump_lo + mass), loc, out)
     out = np.where(p <= F[0], 0.0, out)
     return out.reshape(np.shape(prob))
+
+
+def _check_n_grid(n_grid):
+    """n_grid >= 10, with the density's complex temporaries on the ~3 n_grid points of the grid in 4 GiB."""
+    n_grid = check_int(n_grid, "n_grid", minimum=10)
+    check_memory(12 * 3 * n_grid * 96, "n_grid (about 3 n_grid points times 96 atoms of D^2)", itemsize=16)
+    return n_grid
 
 
 def _as_probabilities(prob):
@@ -881,7 +1056,9 @@ def ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian
     x = np.sort(check_finite_array(lam, "lam", ndim=1))
     if x.size == 0:
         raise ValueError("lam: expected at least one sample")
-    cum, grid, atoms, _ = _cdf_grid(L, sw2, sb2, act, weights, check_int(n_grid, "n_grid", minimum=10))
+    if x[0] < 0:
+        raise ValueError(f"lam: expected squared singular values >= 0, got {x[0]!r}")
+    cum, grid, atoms, _ = _cdf_grid(L, sw2, sb2, act, weights, _check_n_grid(n_grid))
     for loc, _ in atoms:
         if loc > 0:
             x = np.where(np.abs(x - loc) <= 1e-8 * loc, loc, x)
@@ -924,6 +1101,7 @@ def fuss_catalan_density(n_points: int = 400, *, depth):
     """
     s = check_int(depth, "depth", minimum=1)
     n_points = check_int(n_points, "n_points", minimum=2)
+    check_memory(10 * n_points, "n_points")
     phi = np.linspace(0, np.pi / (s + 1), n_points + 2)[1:-1]
     sp, ss, s1 = np.sin(phi), np.sin(s * phi), np.sin((s + 1) * phi)
     log_lam = (s + 1) * np.log(s1) - np.log(sp) - s * np.log(ss)

@@ -23,14 +23,21 @@ chapter 2 studies, which is why the conditioning of :math:`J` sets the speed of 
 Weights have shape ``(fan_out, fan_in)``; every hidden layer has ``Var(W_ij) = sigma_w2 / fan_in``
 (``"gaussian"``) or is ``sqrt(sigma_w2)`` times a Haar orthogonal matrix (``"orthogonal"``), biases
 :math:`\mathcal N(0, \sigma_b^2)`; the read-out layer is Gaussian with variance ``1 / width`` and zero bias.
+
+Argument checks: every argument is checked where it enters (``ValueError``/``TypeError`` naming it):
+an :class:`MLP` must chain (finite float weights ``(fan_out, fan_in)`` and matching biases), inputs
+``(batch, dim)`` finite reals, labels integers in ``0..n_classes - 1``; networks, data sets and batches
+beyond 4 GiB are refused up front, and ``steps`` is at most 10**7.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._structured import check_count, check_nbytes, check_real
 from ._validate import as_rng, check_finite_array, check_int, check_positive, check_variance
 from .activations import get_activation
 from .init import orthogonal
@@ -80,7 +87,11 @@ class TrainHistory:
     test_accuracy: np.ndarray
 
     def steps_to_loss(self, level: float) -> float:
-        """First evaluation step at which the training loss is below ``level`` (``inf`` if never)."""
+        """First evaluation step at which the training loss is below ``level`` (``inf`` if never).
+
+        ``level`` is a real number (``+-inf`` allowed, NaN refused).
+        """
+        level = check_real(level, "level", allow_inf=True)
         hit = np.flatnonzero(self.train_loss < level)
         return float(self.steps[hit[0]]) if hit.size else float("inf")
 
@@ -104,10 +115,18 @@ def init_mlp(*, dim, width, depth, n_classes, sigma_w2, sigma_b2, weights="gauss
     width = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
     n_classes = check_int(n_classes, "n_classes", minimum=2)
-    sw2 = check_variance(sigma_w2, "sigma_w2")
-    sb2 = check_variance(sigma_b2, "sigma_b2")
-    if weights not in WEIGHT_KINDS:
+    sw2 = _scalar_variance(sigma_w2, "sigma_w2")
+    sb2 = _scalar_variance(sigma_b2, "sigma_b2")
+    if not isinstance(weights, str) or weights not in WEIGHT_KINDS:
         raise ValueError(f"weights: expected one of {WEIGHT_KINDS}, got {weights!r}")
+    n_params = dim * width + (depth - 1) * width * width + depth * width + n_classes * (width + 1)
+    big = max(dim * width, width * width, n_classes * width)
+    blame = max((("depth", depth, depth * width * width), ("width", width, width * width * 4),
+                 ("dim", dim, dim * width * 4), ("n_classes", n_classes, n_classes * width * 4)), key=lambda t: t[2])
+    # parameters, the largest layer drawn (three temporaries for the orthogonal QR), ~300 bytes per array
+    check_nbytes(8 * (n_params + 3 * big) + 300 * 2 * (depth + 1), blame[0], blame[1],
+                 what=f"an MLP {dim} -> {width} (x {depth}) -> {n_classes} ({n_params} parameters)",
+                 reduce="width, depth, dim or n_classes")
     gen = as_rng(rng)
     Ws, bs = [], []
     fan_in = dim
@@ -124,21 +143,70 @@ def init_mlp(*, dim, width, depth, n_classes, sigma_w2, sigma_b2, weights="gauss
     return MLP(Ws, bs)
 
 
-def _check_batch(mlp, x, y=None):
+def _scalar_variance(value, name):
+    if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
+        raise TypeError(f"{name}: expected a scalar variance >= 0, got {value!r}")
+    return check_variance(value, name)
+
+
+def _check_mlp(mlp, name="mlp"):
+    """An :class:`MLP` whose weights ``(fan_out, fan_in)`` chain and whose biases match, all finite floats."""
     if not isinstance(mlp, MLP):
-        raise TypeError(f"mlp: expected an MLP, got {type(mlp).__name__}")
+        raise TypeError(f"{name}: expected an MLP (see init_mlp), got {type(mlp).__name__}")
+    Ws, bs = mlp.weights, mlp.biases
+    if not isinstance(Ws, list) or not isinstance(bs, list) or len(Ws) != len(bs) or len(Ws) < 2:
+        raise ValueError(f"{name}: expected lists weights and biases of one length >= 2 (hidden layers and read-out), "
+                         f"got {type(Ws).__name__} and {type(bs).__name__}")
+    fan_in = None
+    for layer, (W, b) in enumerate(zip(Ws, bs)):
+        if not isinstance(W, np.ndarray) or not isinstance(b, np.ndarray):
+            raise TypeError(f"{name}: weights[{layer}] and biases[{layer}] must be numpy arrays, got "
+                            f"{type(W).__name__} and {type(b).__name__}")
+        if W.dtype.kind != "f" or b.dtype.kind != "f":
+            raise TypeError(f"{name}: expected float arrays, got dtypes {W.dtype} and {b.dtype} at layer {layer}")
+        if W.ndim != 2 or b.shape != (W.shape[0],) or (fan_in is not None and W.shape[1] != fan_in) or 0 in W.shape:
+            raise ValueError(f"{name}: weights[{layer}] of shape {W.shape} and biases[{layer}] of shape {b.shape} do "
+                             f"not chain (expected (fan_out, {fan_in if fan_in is not None else 'fan_in'}) and (fan_out,))")
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise ValueError(f"{name}: weights[{layer}] or biases[{layer}] hold NaN or inf (a diverged network?)")
+        fan_in = W.shape[0]
+    return mlp
+
+
+def _check_labels(y, name, batch, n_classes):
+    if y is None or isinstance(y, (str, bytes)):
+        raise TypeError(f"{name}: expected integer labels of shape ({batch},), got {y!r}")
+    y = np.asarray(y)
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):  # ValueError, as it always was
+        raise ValueError(f"{name}: expected integer labels of shape ({batch},), got dtype {y.dtype}")
+    if y.shape != (batch,):
+        raise ValueError(f"{name}: expected integer labels of shape ({batch},), got shape {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1}, got values in {y.min()}..{y.max()}")
+    return y
+
+
+def _check_batch(mlp, x, y=None, *, need_y=False):
+    _check_mlp(mlp)
     x = check_finite_array(x, "x", ndim=2)
     if x.shape[1] != mlp.weights[0].shape[1]:
         raise ValueError(f"x: expected shape (batch, {mlp.weights[0].shape[1]}), got {x.shape}")
-    if y is None:
+    widest = max(W.shape[0] for W in mlp.weights)
+    check_nbytes(8 * 3 * x.shape[0] * widest * len(mlp.weights), "x", f"shape {x.shape}",
+                 what=f"the activations of a batch of {x.shape[0]} through {len(mlp.weights)} layers",
+                 reduce="the batch")
+    if not need_y:
         return x, None
-    y = np.asarray(y)
-    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y: expected integer labels of shape ({x.shape[0]},), got {y.dtype} {y.shape}")
-    n_classes = mlp.weights[-1].shape[0]
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"y: labels must lie in 0..{n_classes - 1}")
-    return x, y
+    if x.shape[0] == 0:
+        raise ValueError("x: expected a batch of at least one example, got shape (0, ...)")
+    return x, _check_labels(y, "y", x.shape[0], mlp.weights[-1].shape[0])
+
+
+def _check_signal(arrays, what):
+    for layer, a in enumerate(arrays):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"x: the {what} overflowed at layer {layer + 1} (values beyond 1.8e308); "
+                             "the inputs or the weights are too large")
 
 
 def _forward(mlp, x, act):
@@ -151,10 +219,15 @@ def _forward(mlp, x, act):
 
 
 def forward(mlp: MLP, x, *, activation):
-    """Logits ``(batch, n_classes)`` and the pre-activations ``[h^1, ..., h^L]`` (each ``(batch, width)``)."""
+    """Logits ``(batch, n_classes)`` and the pre-activations ``[h^1, ..., h^L]`` (each ``(batch, width)``).
+
+    ``ValueError`` if the signal overflows (inputs or weights beyond the float range of the network).
+    """
     act = get_activation(activation)
     x, _ = _check_batch(mlp, x)
-    logits, hs, _ = _forward(mlp, x, act)
+    with np.errstate(over="ignore", invalid="ignore"):
+        logits, hs, _ = _forward(mlp, x, act)
+    _check_signal(hs + [logits], "forward pass")
     return logits, hs
 
 
@@ -171,9 +244,22 @@ def loss_and_grads(mlp: MLP, x, y, *, activation):
     loss : float
     grads : MLP
         Gradients with the structure of ``mlp`` (``grads.weights[l]`` has the shape of ``mlp.weights[l]``).
+
+    ``x`` is a ``(batch, dim)`` array of finite reals with ``batch >= 1``; ``y`` (required) the integer
+    labels, shape ``(batch,)``, in ``0..n_classes - 1``.  ``ValueError`` if the forward or the backward
+    pass overflows.
     """
     act = get_activation(activation)
-    x, y = _check_batch(mlp, x, y)
+    x, y = _check_batch(mlp, x, y, need_y=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, grads, logits, hs = _loss_and_grads(mlp, x, y, act)
+    _check_signal(hs + [logits], "forward pass")
+    _check_signal(grads.weights + grads.biases, "backward pass")
+    return loss, grads
+
+
+def _loss_and_grads(mlp, x, y, act):
+    """:func:`loss_and_grads` on checked input (also the logits and pre-activations)."""
     logits, hs, inputs = _forward(mlp, x, act)
     logp = _log_softmax(logits)
     batch = x.shape[0]
@@ -187,7 +273,7 @@ def loss_and_grads(mlp: MLP, x, y, *, activation):
         gb[layer] = delta.sum(axis=0)
         if layer:
             delta = (delta @ mlp.weights[layer]) * act.dphi(hs[layer - 1])
-    return loss, MLP(gW, gb)
+    return loss, MLP(gW, gb), logits, hs
 
 
 def teacher_task(*, n_train, n_test, dim, n_classes, q0=1.0, rng=None) -> Task:
@@ -199,7 +285,13 @@ def teacher_task(*, n_train, n_test, dim, n_classes, q0=1.0, rng=None) -> Task:
     n_test = check_int(n_test, "n_test", minimum=1)
     dim = check_int(dim, "dim", minimum=1)
     n_classes = check_int(n_classes, "n_classes", minimum=2)
+    if isinstance(q0, (list, tuple)) or np.ndim(q0) != 0:
+        raise TypeError(f"q0: expected a scalar > 0, got {q0!r}")
     q0 = check_positive(q0, "q0")
+    n = n_train + n_test
+    blame = max((("n_train", n_train), ("n_test", n_test), ("dim", dim), ("n_classes", n_classes)), key=lambda t: t[1])
+    check_nbytes(8 * (2 * n * dim + n * n_classes + n_classes * dim + 2 * n), blame[0], blame[1],
+                 what=f"{n} examples of dimension {dim} with {n_classes} classes", reduce="n_train, n_test, dim or n_classes")
     gen = as_rng(rng)
     teacher = gen.standard_normal((n_classes, dim))
     x = gen.standard_normal((n_train + n_test, dim)) * np.sqrt(q0)
@@ -215,17 +307,23 @@ def train(mlp: MLP, task: Task, *, activation, steps, lr, batch_size=64, momentu
     loss on the whole training set and the test accuracy are recorded at step 0 and every ``eval_every``
     steps.  A loss that turns non-finite (divergence) raises ``FloatingPointError`` naming the step.
     Returns the trained copy of ``mlp`` and the :class:`TrainHistory`.
+
+    Arguments: ``steps`` in ``[0, 10**7]``, ``lr`` a finite number > 0, ``batch_size >= 1``,
+    ``momentum`` in ``[0, 1)``, ``eval_every >= 1``; ``task`` must match ``mlp`` (input dimension,
+    labels within its classes).  A network that diverges after the last evaluation (non-finite weights
+    at the end) also raises ``FloatingPointError``.
     """
     act = get_activation(activation)
-    if not isinstance(task, Task):
-        raise TypeError(f"task: expected a Task, got {type(task).__name__}")
-    steps = check_int(steps, "steps", minimum=0)
-    lr = check_positive(lr, "lr")
+    _check_mlp(mlp)
+    _check_task(task, mlp)
+    steps = check_count(steps, "steps", minimum=0)
+    lr = check_real(lr, "lr", low=0.0, low_open=True)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     eval_every = check_int(eval_every, "eval_every", minimum=1)
-    momentum = float(momentum)
-    if not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum: expected a number in [0, 1), got {momentum}")
+    momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    widest = max(W.shape[0] for W in mlp.weights)
+    check_nbytes(8 * 4 * batch_size * widest * len(mlp.weights), "batch_size", batch_size,
+                 what=f"the activations of a batch of {batch_size} through {len(mlp.weights)} layers", reduce="batch_size")
     gen = as_rng(rng)
     net = mlp.copy()
     vel = MLP([np.zeros_like(w) for w in net.weights], [np.zeros_like(b) for b in net.biases])
@@ -233,27 +331,45 @@ def train(mlp: MLP, task: Task, *, activation, steps, lr, batch_size=64, momentu
     record_steps, losses, accs = [], [], []
 
     def record(step):
-        logits, _ = forward(net, task.x_train, activation=act)
+        logits = _forward(net, x_train, act)[0]
         loss = -float(_log_softmax(logits)[np.arange(n), task.y_train].mean())
         if not np.isfinite(loss):
             raise FloatingPointError(f"training diverged: loss {loss} at step {step} (lower lr)")
-        test_logits, _ = forward(net, task.x_test, activation=act)
+        test_logits = _forward(net, x_test, act)[0]
         record_steps.append(step)
         losses.append(loss)
         accs.append(float(np.mean(np.argmax(test_logits, axis=1) == task.y_test)))
 
-    record(0)
-    for step in range(1, steps + 1):
-        idx = gen.integers(0, n, size=batch_size)
-        _, g = loss_and_grads(net, task.x_train[idx], task.y_train[idx], activation=act)
-        for params, grads, v in ((net.weights, g.weights, vel.weights), (net.biases, g.biases, vel.biases)):
-            for p, dp, vp in zip(params, grads, v):
-                vp *= momentum
-                vp -= lr * dp
-                p += vp
-        if step % eval_every == 0:
-            record(step)
+    x_train = check_finite_array(task.x_train, "task.x_train", ndim=2)
+    x_test = check_finite_array(task.x_test, "task.x_test", ndim=2)
+    # a diverging run overflows before its loss turns non-finite: reported as FloatingPointError
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        record(0)
+        for step in range(1, steps + 1):
+            idx = gen.integers(0, n, size=batch_size)
+            _, g = _loss_and_grads(net, x_train[idx], task.y_train[idx], act)[:2]
+            for params, grads, v in ((net.weights, g.weights, vel.weights), (net.biases, g.biases, vel.biases)):
+                for p, dp, vp in zip(params, grads, v):
+                    vp *= momentum
+                    vp -= lr * dp
+                    p += vp
+            if step % eval_every == 0:
+                record(step)
+    if not all(np.all(np.isfinite(p)) for p in net.weights + net.biases):
+        raise FloatingPointError(f"training diverged: non-finite weights after step {steps} (lower lr)")
     return net, TrainHistory(np.array(record_steps), np.array(losses), np.array(accs))
+
+
+def _check_task(task, mlp):
+    """A :class:`Task` whose inputs fit ``mlp`` and whose labels are its classes."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task: expected a Task (see teacher_task), got {type(task).__name__}")
+    dim, n_classes = mlp.weights[0].shape[1], mlp.weights[-1].shape[0]
+    for part in ("train", "test"):
+        x = check_finite_array(getattr(task, f"x_{part}"), f"task.x_{part}", ndim=2)
+        if x.shape[0] == 0 or x.shape[1] != dim:
+            raise ValueError(f"task.x_{part}: expected shape (n >= 1, {dim}) to fit the MLP's input, got {x.shape}")
+        _check_labels(getattr(task, f"y_{part}"), f"task.y_{part}", x.shape[0], n_classes)
 
 
 def best_learning_rate(mlp: MLP, task: Task, *, activation, lrs, steps, rng=None, **kwargs):
@@ -271,10 +387,29 @@ def best_learning_rate(mlp: MLP, task: Task, *, activation, lrs, steps, rng=None
         Its history.
     final_losses : dict
         Final training loss per rate (``inf`` for diverged runs).
+
+    ``lrs`` is one rate or a 1-d sequence of finite rates > 0.  ``steps`` must allow at least one
+    evaluation after step 0 (``steps >= eval_every``, 50 by default): the runs are compared by their last
+    recorded loss, and a comparison at step 0 would pick an arbitrary rate.  ``kwargs`` are
+    ``batch_size``, ``momentum`` and ``eval_every`` of :func:`train`.
     """
-    lrs = [check_positive(lr, "lrs") for lr in np.atleast_1d(lrs)]
+    act = get_activation(activation)
+    _check_mlp(mlp)
+    _check_task(task, mlp)
+    if isinstance(lrs, (str, bytes)) or lrs is None or np.ndim(lrs) > 1:
+        raise TypeError(f"lrs: expected a learning rate or a 1-d sequence of them, got {lrs!r}")
+    lrs = [check_real(lr, "lrs", low=0.0, low_open=True) if isinstance(lr, numbers.Real) and not isinstance(lr, bool)
+           else check_positive(lr, "lrs") for lr in np.atleast_1d(np.asarray(lrs, dtype=object))]
     if not lrs:
         raise ValueError("lrs: expected at least one learning rate")
+    unknown = sorted(set(kwargs) - {"batch_size", "momentum", "eval_every"})
+    if unknown:
+        raise TypeError(f"kwargs: unexpected argument(s) {unknown}; expected batch_size, momentum or eval_every")
+    steps = check_count(steps, "steps", minimum=1)
+    eval_every = check_int(kwargs.get("eval_every", 50), "eval_every", minimum=1)
+    if steps < eval_every:
+        raise ValueError(f"steps: expected steps >= eval_every = {eval_every} so that the runs are compared after "
+                         f"training (the only loss recorded before step {eval_every} is the initial one), got {steps}")
     seed = int(as_rng(rng).integers(2**63))
     best, final = None, {}
     for lr in lrs:
