@@ -113,7 +113,11 @@ def test(extra: list[str]) -> None:
     setup()
     build()
     env_ = {**env(), **threads(1), "INITDYN_REQUIRE_BOOK": "1"}
-    cmd = [PY, *NBVAL, "notebooks", "tests", *extra]
+    # A full run checks the chapters three times besides: the build (machine's kernels, default threads;
+    # tests/test_book.py compares its executed copies with the stored ones) and nbval under two other
+    # kernel families below (2 and 1 threads), so this pytest run takes tests/ only.  With extra pytest
+    # arguments (a quick loop) it takes notebooks/ too, and the kernel runs are skipped.
+    cmd = [PY, *NBVAL, *(["notebooks"] if extra else []), "tests", *extra]
     print("+", " ".join(str(c) for c in cmd), flush=True)
     subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env_, check=True)
     if extra:
