@@ -30,6 +30,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validate import check_choice  # noqa: F401  (re-exported for chaos and recurrence)
+
 __all__ = ["GivensResult", "givens_orthogonal", "expected_givens_density", "identity_like", "kernel_order"]
 
 # ---------------------------------------------------------------------------
@@ -124,15 +126,6 @@ def check_real(value, name: str, *, low=None, high=None, low_open: bool = False,
         interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
         raise ValueError(f"{name}: expected a number in {interval}, got {x:g}")
     return x
-
-
-def check_choice(value, name: str, choices) -> str:
-    """One of the strings ``choices`` (``TypeError`` for a non-string, ``ValueError`` for an unknown one)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name}: expected one of {tuple(choices)}, got {_shown(value)} ({type(value).__name__})")
-    if value not in choices:
-        raise ValueError(f"{name}: expected one of {tuple(choices)}, got {value!r}")
-    return value
 
 
 def check_flag(value, name: str) -> bool:

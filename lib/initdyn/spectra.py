@@ -230,6 +230,18 @@ def critical_point(q_star, *, activation):
 # Simulation
 # ---------------------------------------------------------------------------
 
+def _net_forward(net, x, activation):
+    """Check ``net`` (a RandomNetwork) and one input ``x`` of its width; return the activation and the
+    pre-activations of :func:`initdyn.network.forward`."""
+    if not isinstance(net, RandomNetwork):
+        raise TypeError(f"net: expected an initdyn.network.RandomNetwork, got {type(net).__name__}")
+    act = get_activation(activation)
+    x = check_finite_array(x, "x", ndim=1)
+    if x.shape[0] != net.width:
+        raise ValueError(f"x: expected shape ({net.width},) (the width), got {x.shape}")
+    return act, forward(net, x, activation=act)
+
+
 def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     r"""Input-output Jacobian :math:`J = D^L W^L \cdots D^1 W^1` of a given network at one input.
 
@@ -256,13 +268,7 @@ def input_output_jacobian(net, x, *, activation) -> np.ndarray:
         If an entry of :math:`J` exceeds the float range (deep chaotic networks); the singular values
         are then available as logarithms from :func:`jacobian_log_singular_values_of`.
     """
-    if not isinstance(net, RandomNetwork):
-        raise TypeError(f"net: expected an initdyn.network.RandomNetwork, got {type(net).__name__}")
-    act = get_activation(activation)
-    x = check_finite_array(x, "x", ndim=1)
-    if x.shape[0] != net.width:
-        raise ValueError(f"x: expected shape ({net.width},) (the width), got {x.shape}")
-    h = forward(net, x, activation=act)
+    act, h = _net_forward(net, x, activation)
     check_memory(2 * net.width * net.width, "net (width**2)")
     with np.errstate(over="ignore", invalid="ignore"):
         J = act.dphi(h[1])[:, None] * net.W[0]
@@ -406,13 +412,7 @@ def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
     (:math:`10^{-308}`), which only a logarithm can hold.  Exact zeros (e.g. ReLU units that are off
     in the last layer) come out as ``-inf``.
     """
-    if not isinstance(net, RandomNetwork):
-        raise TypeError(f"net: expected an initdyn.network.RandomNetwork, got {type(net).__name__}")
-    act = get_activation(activation)
-    x = check_finite_array(x, "x", ndim=1)
-    if x.shape[0] != net.width:
-        raise ValueError(f"x: expected shape ({net.width},) (the width), got {x.shape}")
-    h = forward(net, x, activation=act)
+    act, h = _net_forward(net, x, activation)
     acc = ProductQR(net.width)
     for layer in range(net.depth):
         acc.push(act.dphi(h[layer + 1])[:, None] * net.W[layer])
