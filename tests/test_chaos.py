@@ -506,3 +506,19 @@ def test_random_maps_name_initializers_that_cannot_serve_the_layer_shapes():
         ch.random_relu_map(width=3, init="delta_orthogonal")
     with pytest.raises(ValueError, match="gain: the drawn (weights|biases) overflow"):
         ch.random_relu_map(width=3, gain=1e308, rng=0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_relu_map_at_infinity_is_the_outer_pieces_limit(seed):
+    # summing units at +-inf meets inf - inf; the value must be the limit of the outer linear piece
+    f = ch.random_relu_map(width=6, rng=seed)
+    pl = f.to_piecewise()
+    x = np.array([-np.inf, np.inf])
+    y = f(x)
+    assert not np.any(np.isnan(y))
+    far = np.array([-1e6, 1e6]) * (1 + np.abs(pl.breakpoints).max(initial=0.0))
+    slopes = pl.derivative(far)
+    expect = np.where(slopes == 0, pl(far), np.sign(slopes) * np.array([-1.0, 1.0]) * np.inf)
+    np.testing.assert_array_equal(y, expect)
+    flat = ch.PiecewiseLinear.relu()(x)
+    np.testing.assert_array_equal(flat, [0.0, np.inf])

@@ -125,3 +125,16 @@ def test_oversized_shapes_and_overflowing_gains(name):
         assert str(exc).startswith("gain:")
     else:
         assert np.all(np.isfinite(W))
+
+
+@pytest.mark.parametrize("gain", [[1, [2]], [1.0, 2.0], (1.0,), np.ones(2)])
+def test_gain_sequences_are_refused_naming_gain(gain):
+    # a ragged list used to reach numpy and fail with "setting an array element with a sequence"
+    with pytest.raises(TypeError, match=r"^gain: expected a positive real scalar"):
+        init.he_normal((3, 3), gain=gain, rng=0)
+
+
+@pytest.mark.parametrize("gain", [0.0, -1.0, np.inf])
+def test_nonpositive_gain_message_says_number_not_variance(gain):
+    with pytest.raises(ValueError, match=r"^gain: expected a (finite )?real number"):
+        init.he_normal((3, 3), gain=gain, rng=0)

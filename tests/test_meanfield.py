@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 from initdyn import meanfield as mf
 
@@ -343,3 +344,25 @@ def test_trajectory_overflow_is_inf_and_depth_is_bounded():
         mf.q_trajectory(1.0, 10**8, sigma_w2=1.0, sigma_b2=0.0, activation="relu")
     # q0 broadcasts with array-valued parameters
     assert mf.q_trajectory(1.0, 2, sigma_w2=[1.0, 2.0], sigma_b2=0.0, activation="relu").shape == (3, 2)
+
+
+@pytest.mark.parametrize("sigma_w2", [2.5, 3.0, 4.0, 5.0])
+def test_c_star_tanh_without_bias_is_zero_in_few_steps(sigma_w2, monkeypatch):
+    # odd activation, no bias: the c-map is odd, so c* = 0 exactly; its slope there is ~0.93-0.96, where a
+    # plain iteration crawls.  The bracketed iteration must land within tol in few map evaluations.
+    calls = []
+    real = mf.gauss_phiphi
+    monkeypatch.setattr(mf, "gauss_phiphi", lambda *a, **k: calls.append(1) or real(*a, **k))
+    c = mf.c_star(sigma_w2=sigma_w2, sigma_b2=0.0, activation="tanh")
+    assert abs(c) <= 1e-12
+    assert len(calls) <= 80
+
+
+@pytest.mark.parametrize("c0", [-0.9, 0.0, 0.5, 0.999])
+def test_c_star_root_matches_brent_from_any_start(c0):
+    # the stable root is unique below 1: every start finds the root an independent bracketed solve gives
+    act, sw2, sb2 = "tanh", 3.0, 0.1
+    q = mf.q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
+    g = lambda c: (sw2 * float(mf.gauss_phiphi(mf.get_activation(act), q, q, c)) + sb2) / q - c
+    ref = brentq(g, -0.5, 0.99, xtol=1e-14)
+    assert abs(mf.c_star(sigma_w2=sw2, sigma_b2=sb2, activation=act, c0=c0) - ref) <= 1e-11

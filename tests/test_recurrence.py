@@ -572,3 +572,14 @@ def test_oversized_and_unbounded_requests_name_what_to_reduce():
         rec.glorot_radii(8, 2, method="qr")
     with pytest.raises(TypeError, match="cdf"):
         rec.ks_distance(np.linspace(0, 1, 5), None)
+
+
+@pytest.mark.parametrize("method", ["dense", "arnoldi"])
+def test_spectral_radius_of_a_defective_matrix_is_as_documented(method):
+    # a rotated nilpotent Jordan block: true radius 0, but rounding moves its eigenvalues by eps^(1/n)
+    # (the docstring's warning).  Check the documented size so the warning stays true.
+    n = 100
+    q = init.orthogonal((n, n), rng=0)
+    a = q @ np.eye(n, k=1) @ q.T
+    rho = rec.spectral_radius(a, method=method)
+    assert 0.2 * 1e-16 ** (1 / n) < rho < 5 * 1e-16 ** (1 / n)

@@ -25,134 +25,14 @@ Defined in chapter 6.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_choice  # noqa: F401  (re-exported for chaos and recurrence)
+from ._validate import check_count, check_nbytes, check_work
+
 
 __all__ = ["GivensResult", "givens_orthogonal", "expected_givens_density", "identity_like", "kernel_order"]
-
-# ---------------------------------------------------------------------------
-# Argument checks shared by recurrence, chaos, atlas, train and init (private).  They complement
-# initdyn._validate (which these modules also use); generic enough to move there later.
-# ---------------------------------------------------------------------------
-
-#: Largest memory an array (or a set of work arrays) may need before it is refused up front.
-MEMORY_LIMIT_BYTES = 4 * 2**30
-
-#: Largest count of a Python-level loop (steps, iterations, compositions): at least ~1 us each,
-#: so a run is bounded by minutes, not unbounded.
-MAX_ITERATIONS = 10**7
-
-#: Largest number of elementary floating-point operations a vectorised loop may be asked for
-#: (about a minute or two of numpy on one core).
-MAX_WORK = 1e11
-
-# Reported with every refusal: the received value, shortened.
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _sci(x) -> str:
-    """``f"{x:.3g}"`` also for Python ints beyond the float range."""
-    try:
-        return f"{float(x):.3g}"
-    except OverflowError:
-        return f"1e{int(math.log10(x))}"
-
-
-def check_nbytes(nbytes, name: str, value, *, what: str, reduce: str) -> None:
-    """Refuse (``ValueError``) when ``what`` would need more than 4 GiB, before allocating anything.
-
-    ``nbytes`` may be a Python int of any size (estimates from unchecked sizes are computed with ints);
-    ``name`` is the argument blamed, ``value`` what it received, ``reduce`` what to make smaller.
-    """
-    if nbytes > MEMORY_LIMIT_BYTES:
-        what = what if len(what) <= 160 else what[:157] + "..."
-        raise ValueError(
-            f"{name}: {what} would need about {_sci(nbytes / 2**30 if nbytes < 1e300 else nbytes // 2**30)} GiB of "
-            f"memory, above the limit of {MEMORY_LIMIT_BYTES / 2**30:g} GiB (got {name}={_shown(value)}); "
-            f"reduce {reduce}"
-        )
-
-
-def check_work(ops, name: str, value, *, what: str, reduce: str) -> None:
-    """Refuse (``ValueError``) a computation of more than :data:`MAX_WORK` elementary operations."""
-    if ops > MAX_WORK:
-        what = what if len(what) <= 160 else what[:157] + "..."
-        raise ValueError(
-            f"{name}: {what} would take about {_sci(ops)} floating-point operations, above the limit of "
-            f"{MAX_WORK:.0e} (minutes of work) (got {name}={_shown(value)}); reduce {reduce}"
-        )
-
-
-def check_count(value, name: str, *, minimum: int = 0, maximum: int = MAX_ITERATIONS) -> int:
-    """An integer (not bool, not float) in ``[minimum, maximum]``; ``maximum`` bounds a loop's run time."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {_shown(value)} ({type(value).__name__})")
-    value = int(value)
-    if value < minimum or (maximum is not None and value > maximum):
-        top = "" if maximum is None else f", at most {maximum:.0e}".replace("e+0", "e").replace("e+", "e")
-        raise ValueError(f"{name}: expected an integer >= {minimum}{top}, got {value}")
-    return value
-
-
-def check_real(value, name: str, *, low=None, high=None, low_open: bool = False, high_open: bool = False,
-               allow_inf: bool = False) -> float:
-    """A real scalar (not bool, str, complex or array) in the given range, returned as a float.
-
-    NaN is always refused; ``+-inf`` only with ``allow_inf`` (and then only if within the range).
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)):
-        raise TypeError(f"{name}: expected a real number, got {_shown(value)} ({type(value).__name__})")
-    if isinstance(value, np.ndarray):
-        if value.ndim != 0 or value.dtype == bool or value.dtype.kind not in "iuf":
-            raise TypeError(f"{name}: expected a real scalar, got an array of shape {value.shape} and dtype {value.dtype}")
-        value = value[()]
-    try:
-        x = float(value)
-    except OverflowError:
-        raise ValueError(f"{name}: expected a finite real number, got {_shown(value)} (beyond the float range)") from None
-    if math.isnan(x) or (math.isinf(x) and not allow_inf):
-        raise ValueError(f"{name}: expected a finite real number, got {x}")
-    bad_low = low is not None and (x <= low if low_open else x < low)
-    bad_high = high is not None and (x >= high if high_open else x > high)
-    if bad_low or bad_high:
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
-        raise ValueError(f"{name}: expected a number in {interval}, got {x:g}")
-    return x
-
-
-def check_flag(value, name: str) -> bool:
-    """A boolean (Python or numpy), returned as a Python bool."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected True or False, got {_shown(value)} ({type(value).__name__})")
-    return bool(value)
-
-
-def check_callable(value, name: str, what: str):
-    if not callable(value):
-        raise TypeError(f"{name}: expected {what}, got {_shown(value)} ({type(value).__name__})")
-    return value
-
-
-def check_real_array(value, name: str) -> np.ndarray:
-    """An array of real numbers (ints or floats; not bool, complex, str or object), as floats; NaN/inf allowed."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{name}: expected real numbers, got {_shown(value)}")
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:
-        raise TypeError(f"{name}: expected real numbers, got {type(value).__name__} ({exc})") from None
-    if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
-    return arr
-
 
 def safe_norm(x, axis=-1) -> np.ndarray:
     """``np.linalg.norm(x, axis=axis)``, recomputed with power-of-two scaling where it over- or underflows.

@@ -108,24 +108,25 @@ def _as_float_array(value, name: str) -> np.ndarray:
     return arr.astype(float, copy=False)
 
 
-def check_variance(value, name: str, *, positive: bool = False):
+def check_variance(value, name: str, *, positive: bool = False, what: str = "variance"):
     """Check a variance (scalar or array): finite and >= 0 (> 0 if ``positive``).
 
-    Returns a float for scalar input, a float array otherwise.
+    ``what`` names the kind of quantity in the message.  Returns a float for scalar input, a float
+    array otherwise.
     """
     arr = _as_float_array(value, name)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: expected a finite variance, got {describe(value)}")
+        raise ValueError(f"{name}: expected a finite {what}, got {describe(value)}")
     if positive and np.any(arr <= 0):
-        raise ValueError(f"{name}: expected a variance > 0, got {describe(value)}")
+        raise ValueError(f"{name}: expected a {what} > 0, got {describe(value)}")
     if np.any(arr < 0):
-        raise ValueError(f"{name}: expected a variance >= 0, got {describe(value)}")
+        raise ValueError(f"{name}: expected a {what} >= 0, got {describe(value)}")
     return float(arr) if arr.ndim == 0 else arr
 
 
 def check_positive(value, name: str):
     """Check a finite, strictly positive real number (scalar or array)."""
-    return check_variance(value, name, positive=True)
+    return check_variance(value, name, positive=True, what="real number")
 
 
 def check_probability(value, name: str, *, open_low: bool = False):
@@ -287,3 +288,82 @@ def check_memory(n_floats, what: str, *, itemsize: int = 8, limit: int | None = 
             f"{what}: the arrays would need about {_fmt_bytes(need)} of memory, more than the "
             f"{_fmt_bytes(limit)} limit; reduce {what}"
         )
+
+
+#: Largest count of a Python-level loop (steps, iterations, compositions): at least ~1 us each,
+#: so a run is bounded by minutes, not unbounded.
+MAX_ITERATIONS = 10**7
+
+#: Largest number of elementary floating-point operations a vectorised loop may be asked for
+#: (about a minute or two of numpy on one core).
+MAX_WORK = 1e11
+
+
+def _sci(x) -> str:
+    """``f"{x:.3g}"`` also for Python ints beyond the float range."""
+    try:
+        return f"{float(x):.3g}"
+    except OverflowError:
+        return f"1e{int(math.log10(x))}"
+
+
+def check_nbytes(nbytes, name: str, value, *, what: str, reduce: str) -> None:
+    """Refuse (``ValueError``) when ``what`` would need more than 4 GiB, before allocating anything.
+
+    ``nbytes`` may be a Python int of any size (estimates from unchecked sizes are computed with ints);
+    ``name`` is the argument blamed, ``value`` what it received, ``reduce`` what to make smaller.
+    """
+    if nbytes > MEMORY_LIMIT:
+        what = what if len(what) <= 160 else what[:157] + "..."
+        raise ValueError(
+            f"{name}: {what} would need about {_sci(nbytes / 2**30 if nbytes < 1e300 else nbytes // 2**30)} GiB of "
+            f"memory, above the limit of {MEMORY_LIMIT / 2**30:g} GiB (got {name}={describe(value)}); "
+            f"reduce {reduce}"
+        )
+
+
+def check_work(ops, name: str, value, *, what: str, reduce: str) -> None:
+    """Refuse (``ValueError``) a computation of more than :data:`MAX_WORK` elementary operations."""
+    if ops > MAX_WORK:
+        what = what if len(what) <= 160 else what[:157] + "..."
+        raise ValueError(
+            f"{name}: {what} would take about {_sci(ops)} floating-point operations, above the limit of "
+            f"{MAX_WORK:.0e} (minutes of work) (got {name}={describe(value)}); reduce {reduce}"
+        )
+
+
+def check_count(value, name: str, *, minimum: int = 0, maximum: int = MAX_ITERATIONS) -> int:
+    """An integer (not bool, not float) in ``[minimum, maximum]``; ``maximum`` bounds a loop's run time."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {describe(value)} ({type(value).__name__})")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        top = "" if maximum is None else f", at most {maximum:.0e}".replace("e+0", "e").replace("e+", "e")
+        raise ValueError(f"{name}: expected an integer >= {minimum}{top}, got {value}")
+    return value
+
+
+def check_flag(value, name: str) -> bool:
+    """A boolean (Python or numpy), returned as a Python bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {describe(value)} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_callable(value, name: str, what: str):
+    if not callable(value):
+        raise TypeError(f"{name}: expected {what}, got {describe(value)} ({type(value).__name__})")
+    return value
+
+
+def check_real_array(value, name: str) -> np.ndarray:
+    """An array of real numbers (ints or floats; not bool, complex, str or object), as floats; NaN/inf allowed."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name}: expected real numbers, got {describe(value)}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise TypeError(f"{name}: expected real numbers, got {type(value).__name__} ({exc})") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    return arr

@@ -46,9 +46,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import chaos, exact, init, meanfield, recurrence, spectra
-from ._structured import (GivensResult, check_count, check_nbytes, check_real, expected_givens_density,  # noqa: F401
+from ._structured import (GivensResult, expected_givens_density,  # noqa: F401
                           safe_norm)
-from ._validate import as_rng, check_finite_array, check_int, check_probability, check_variance
+from ._validate import (as_rng, check_count, check_finite_array, check_int, check_nbytes, check_probability, check_real,
+                        check_variance)
 from .activations import get_activation
 from .network import network_from_initializer
 

@@ -44,9 +44,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import init as _init
-from ._structured import (MEMORY_LIMIT_BYTES, check_choice, check_count, check_nbytes, check_real, check_real_array,
-                          check_work)
-from ._validate import as_rng, check_finite_array, check_int, check_positive, check_variance
+from ._validate import (MEMORY_LIMIT, as_rng, check_choice, check_count, check_finite_array, check_int, check_nbytes,
+                        check_positive, check_real, check_real_array, check_variance, check_work)
 from .activations import get_activation
 from .network import random_network
 
@@ -103,11 +102,11 @@ def _check_growth(sizes, target, name):
     if r < 1.5:
         return
     log_need = math.log(sizes[-1] * _BYTES_PER_PIECE) + (target - len(sizes)) * math.log(r)
-    if log_need > math.log(4 * MEMORY_LIMIT_BYTES):
+    if log_need > math.log(4 * MEMORY_LIMIT):
         gib = math.exp(min(log_need, 700.0)) / 2**30
         raise ValueError(f"{name}: f^t has {sizes[-1]} pieces at t = {len(sizes)}, growing by a factor {r:.3g} per step: "
                          f"f^{target} would need about {gib:.3g} GiB of memory, above the limit of "
-                         f"{MEMORY_LIMIT_BYTES / 2**30:g} GiB (got {name}={target}); reduce {name}")
+                         f"{MEMORY_LIMIT / 2**30:g} GiB (got {name}={target}); reduce {name}")
 
 
 def _check_interval(interval):
@@ -201,8 +200,10 @@ class PiecewiseLinear:
         """``f(x)`` for real ``x`` of any shape (NaN gives NaN; ``+-inf`` the limits of the outer pieces)."""
         x = _points(x)
         j = self._piece(x)
+        slope, intercept = self.slopes[j], self.intercepts[j]
         with np.errstate(invalid="ignore", over="ignore"):
-            return self.slopes[j] * x + self.intercepts[j]
+            # a flat outer piece is constant out to +-inf (0 * inf would be NaN)
+            return np.where(slope == 0.0, intercept, slope * x + intercept)
 
     def derivative(self, x):
         """Slope of the piece containing ``x`` (the right derivative at a breakpoint; NaN at NaN)."""
@@ -453,10 +454,19 @@ class ReluMap:
         return f"ReluMap(width={self.width}, output={self.output!r})"
 
     def __call__(self, x):
-        """``f(x)`` for real ``x`` of any shape (non-finite where the value leaves the float range)."""
+        """``f(x)`` for real ``x`` of any shape.
+
+        At ``x = +-inf`` the value is the limit of the outer linear piece (finite when that piece is
+        flat, ``+-inf`` otherwise); NaN gives NaN.  Finite ``x`` whose value leaves the float range
+        gives ``+-inf``.
+        """
         x = _points(x)
         with np.errstate(over="ignore", invalid="ignore"):
             y = np.maximum(x[..., None] * self.w + self.b, 0.0) @ self.a + self.c
+        infinite = np.isinf(x)
+        if np.any(infinite):
+            # summing units at +-inf can meet inf - inf; the exact pieces give the limit instead
+            y = np.where(infinite, self.to_piecewise()(np.where(infinite, x, 0.0)), y)
         return np.maximum(y, 0.0) if self.output == "relu" else y
 
     def derivative(self, x):

@@ -516,7 +516,6 @@ def squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0) -> Signa
     width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
     k, w = active_units_pmf(width)
     mix = _Chi2Mixture(k, w)
-    p_die = 2.0 ** (-width)
     desc = f"width={width}, depth={depth}, sigma_w2={sigma_w2:g}, sigma_b2={sigma_b2:g}, q0={q0:g}"
     if sigma_b2 == 0.0:
         def sampler(gen, size):

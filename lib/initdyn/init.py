@@ -32,8 +32,7 @@ import math
 
 import numpy as np
 
-from ._structured import check_flag, check_nbytes, check_real
-from ._validate import as_rng, check_positive, check_shape
+from ._validate import as_rng, check_flag, describe, check_nbytes, check_positive, check_real, check_shape
 
 __all__ = [
     "fans",
@@ -88,8 +87,8 @@ def _dims(shape):
 def _prepare(shape, gain, *, work: float = 2.0):
     """Checked ``(dims, gain)``; ``work`` is the memory of the scheme in units of the weight's size."""
     dims = _dims(shape)
-    if isinstance(gain, (list, tuple)) or np.ndim(gain) != 0:
-        raise TypeError(f"gain: expected a scalar, got an array of shape {np.shape(gain)}")
+    if isinstance(gain, (list, tuple)) or (isinstance(gain, np.ndarray) and gain.ndim != 0):
+        raise TypeError(f"gain: expected a positive real scalar, got {describe(gain)}")
     gain = check_positive(gain, "gain")
     if not isinstance(gain, float):
         raise TypeError(f"gain: expected a scalar, got an array of shape {np.shape(gain)}")

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._structured import check_count, check_nbytes, check_real
-from ._validate import as_rng, check_finite_array, check_int, check_positive, check_variance
+from ._validate import (as_rng, check_count, check_finite_array, check_int, check_nbytes, check_positive, check_real,
+                        check_variance)
 from .activations import get_activation
 from .init import orthogonal
 
@@ -393,7 +393,7 @@ def best_learning_rate(mlp: MLP, task: Task, *, activation, lrs, steps, rng=None
     recorded loss, and a comparison at step 0 would pick an arbitrary rate.  ``kwargs`` are
     ``batch_size``, ``momentum`` and ``eval_every`` of :func:`train`.
     """
-    act = get_activation(activation)
+    get_activation(activation)  # validates the name
     _check_mlp(mlp)
     _check_task(task, mlp)
     if isinstance(lrs, (str, bytes)) or lrs is None or np.ndim(lrs) > 1:
