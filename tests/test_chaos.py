@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from initdyn import chaos as ch
+from initdyn import stats
 from initdyn import meanfield as mf
 
 GOLDEN = (1 + math.sqrt(5)) / 2
@@ -147,7 +148,7 @@ def test_period3_probability_does_not_vanish_with_width():
     for width in (4, 512):
         ens = ch.random_relu_map(width=width, gain=1.5, size=600, rng=rng)
         k = int(ens.has_period(3).sum())
-        lo, _ = ch.wilson_interval(k, 600, z=3.29)
+        lo, _ = stats.wilson_interval(k, 600, z=3.29)
         assert lo > 0.02, (width, k)
 
 
@@ -157,11 +158,11 @@ def test_period3_probability_at_standard_and_larger_variance():
     # intervals of this test's own samples, which must contain the chapter's rates.
     rng = np.random.default_rng(13)
     k = int(ch.random_relu_map(width=16, init="he", size=4000, rng=rng).has_period3().sum())
-    lo, hi = ch.wilson_interval(k, 4000, z=3.29)
+    lo, hi = stats.wilson_interval(k, 4000, z=3.29)
     assert lo < 0.005 < hi and hi < 0.015
     assert ch.random_relu_map(width=16, init="glorot", size=2000, rng=rng).has_period3().sum() <= 4
     k = int(ch.random_relu_map(width=16, init="he", gain=2.0, size=2000, rng=rng).has_period3().sum())
-    lo, hi = ch.wilson_interval(k, 2000, z=3.29)
+    lo, hi = stats.wilson_interval(k, 2000, z=3.29)
     assert lo < 0.16 < hi
     # At g^2 = 0.36 no map has period 3, at g^2 = 0.64 (almost) none (the chapter: 0 of 1500 maps each).
     assert not ch.random_relu_map(width=16, init="he", gain=0.6, size=2000, rng=rng).has_period3().any()
@@ -324,11 +325,11 @@ def test_relu_rnn_top_exponent_is_half_log_chi1():
 
 def test_wilson_interval_closed_form():
     z = 1.959963984540054
-    lo, hi = ch.wilson_interval(0, 10)
+    lo, hi = stats.wilson_interval(0, 10)
     assert lo == pytest.approx(0.0, abs=1e-15) and hi == pytest.approx(z**2 / (10 + z**2))
-    lo2, hi2 = ch.wilson_interval(10, 10)
+    lo2, hi2 = stats.wilson_interval(10, 10)
     assert lo2 == pytest.approx(1 - hi) and hi2 == pytest.approx(1.0)
-    lo, hi = ch.wilson_interval(50, 100)
+    lo, hi = stats.wilson_interval(50, 100)
     assert lo == pytest.approx(1 - hi) and 0.40 < lo < 0.41
 
 
@@ -404,9 +405,9 @@ def test_bad_input():
     with pytest.raises(ValueError, match="n_compositions"):
         ch.grid_criterion(f, n_compositions=0)
     with pytest.raises(ValueError, match="k"):
-        ch.wilson_interval(11, 10)
+        stats.wilson_interval(11, 10)
     with pytest.raises(ValueError, match="n"):
-        ch.wilson_interval(1, 0)
+        stats.wilson_interval(1, 0)
     with pytest.raises(TypeError, match="df"):
         ch.lyapunov_1d(lambda x: x, [0.1])
     with pytest.raises(ValueError, match="x0"):
@@ -481,10 +482,10 @@ def test_expanding_iterates_are_refused_before_they_fill_memory():
 
 
 def test_wilson_interval_at_a_subnormal_count_and_bad_z():
-    lo, hi = ch.wilson_interval(0.0, 5e-324)
+    lo, hi = stats.wilson_interval(0.0, 5e-324)
     assert (lo, hi) == (0.0, 1.0)
     with pytest.raises(ValueError, match="z"):
-        ch.wilson_interval(1, 10, z=0.0)
+        stats.wilson_interval(1, 10, z=0.0)
 
 
 def test_orbits_that_overflow_name_the_starting_points():

@@ -10,7 +10,7 @@ import pytest
 from scipy.special import digamma, polygamma
 from scipy.stats import binom, norm
 
-from initdyn import chaos, exact, init, meanfield as mf, network as net, spectra, train
+from initdyn import exact, init, meanfield as mf, network as net, spectra, stats, train
 from initdyn.network import RandomNetwork
 
 
@@ -174,7 +174,6 @@ def test_relu_atom_and_continuous_part_agree_with_theory_at_chapter_settings():
     # separately on one network per depth (width 200, other draws than the chapter): the Wilson interval
     # at 99.9% (z = 3.29) covers the theory mass, and the conditional KS distance is below the DKW bound
     # at alpha = 1e-3 (both false-alarm rates ~1e-3 per check).
-    from initdyn import recurrence
     N = 200
     for weights in ("gaussian", "orthogonal"):
         svs = spectra.jacobian_singular_values_by_depth(width=N, depths=[2, 8, 32], sigma_w2=2.0, sigma_b2=0.0,
@@ -185,12 +184,12 @@ def test_relu_atom_and_continuous_part_agree_with_theory_at_chapter_settings():
             lam = sv**2
             lam0 = 1e-12 * spectra.jacobian_spectrum_edge(**kw)
             F0 = float(spectra.jacobian_spectrum_cdf(lam0, **kw, n_grid=500))
-            lo, hi = chaos.wilson_interval(int(np.sum(lam < lam0)), N, z=3.29)
+            lo, hi = stats.wilson_interval(int(np.sum(lam < lam0)), N, z=3.29)
             assert lo <= F0 <= hi
             above = lam[lam >= lam0]
-            ks = recurrence.ks_distance(above, lambda t: (spectra.jacobian_spectrum_cdf(t, **kw, n_grid=500) - F0)
+            ks = stats.ks_distance(above, lambda t: (spectra.jacobian_spectrum_cdf(t, **kw, n_grid=500) - F0)
                                         / (1 - F0))
-            assert ks < recurrence.dkw_bound(above.size, 1e-3)
+            assert ks < stats.dkw_bound(above.size, 1e-3)
 
 
 def test_orthogonal_tanh_has_one_length_outlier_of_size_exp_minus_2L_over_xi_q():
@@ -303,7 +302,7 @@ def test_dead_fractions_cover_exact_values_in_large_samples():
     for sb2, seed in [(0.0, 302), (0.1, 303)]:
         r = exact.simulate_squared_norm_ratio(width=10, depth=10, sigma_w2=2.0, sigma_b2=sb2, n_networks=30000,
                                               rng=np.random.default_rng(seed))
-        lo, hi = chaos.wilson_interval(int(np.sum(r == 0)), r.size, z=3.29)
+        lo, hi = stats.wilson_interval(int(np.sum(r == 0)), r.size, z=3.29)
         assert lo <= exact.death_probability(width=10, depth=10, sigma_b2=sb2) <= hi
     # the tail probabilities quoted for the chapter's counts
     p0 = exact.death_probability(width=10, depth=10)

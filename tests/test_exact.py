@@ -17,25 +17,14 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from initdyn import exact, init
+from initdyn import exact, init, stats
 from initdyn import meanfield as mf
 from initdyn.network import RandomNetwork, forward, random_network
 
 
-def dkw_eps(n, alpha=1e-4):
-    return math.sqrt(math.log(2 / alpha) / (2 * n))
-
-
 def ks_distance(dist, samples):
-    """sup_x |F_n(x) - F(x)| over jump points, with left limits (handles the atom at 0)."""
-    s = np.sort(samples)
-    u = np.unique(s)
-    n = s.size
-    fn_right = np.searchsorted(s, u, side="right") / n
-    fn_left = np.searchsorted(s, u, side="left") / n
-    f_right = dist.cdf(u)
-    f_left = f_right - np.where(u == 0, dist.p_zero, 0.0)
-    return max(np.max(np.abs(fn_right - f_right)), np.max(np.abs(fn_left - f_left)))
+    """sup_x |F_n(x) - F(x)| with the atom at 0 as a jump of F (left limit F(0-) = 0)."""
+    return stats.ks_distance(samples, dist.cdf, cdf_left=lambda u: dist.cdf(u) - np.where(u == 0, dist.p_zero, 0.0))
 
 
 def integrate_log(dist, fun=lambda t: 1.0, n=40001):
@@ -219,7 +208,7 @@ def test_cdf_against_networks(width, depth, sb2, q0, n):
     d = exact.squared_norm_ratio(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2, q0=q0)
     r = exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2, q0=q0,
                                           n_networks=n, rng=12345 + width)
-    assert ks_distance(d, r) < dkw_eps(n)
+    assert ks_distance(d, r) < stats.dkw_bound(n, 1e-4)
 
 
 def test_point_mass_against_networks():
@@ -236,7 +225,7 @@ def test_rvs_matches_cdf():
               exact.shared_squared_norm_ratio(width=8, depth=5)):
         r = d.rvs(4000, rng=3)
         assert r.shape == (4000,)
-        assert ks_distance(d, r) < dkw_eps(4000)
+        assert ks_distance(d, r) < stats.dkw_bound(4000, 1e-4)
     assert exact.squared_norm_ratio(width=5, depth=2, sigma_w2=2.0).rvs((3, 2), rng=1).shape == (3, 2)
 
 
@@ -264,7 +253,7 @@ def test_shared_distribution_closed_forms_and_networks():
     assert integrate_log(d) == pytest.approx(1.0, abs=1e-12)
     r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_networks=n, rng=99,
                                           initializer=init.gaussian_submatrix)
-    assert ks_distance(d, r) < dkw_eps(n)
+    assert ks_distance(d, r) < stats.dkw_bound(n, 1e-4)
 
 
 @pytest.mark.parametrize("width,depth", [(20, 50), (128, 32), (1000, 100)])
@@ -430,7 +419,7 @@ def test_output_unit_against_networks(width, depth, sb2):
     fl = np.searchsorted(s, u, side="left") / n
     Fr = o.cdf(u)
     Fl = Fr - np.where(u == 0, o.p_zero, 0.0)
-    assert max(np.max(np.abs(fr - Fr)), np.max(np.abs(fl - Fl))) < dkw_eps(n)
+    assert max(np.max(np.abs(fr - Fr)), np.max(np.abs(fl - Fl))) < stats.dkw_bound(n, 1e-4)
 
 
 @pytest.mark.parametrize("sb2", [0.0, 0.2])

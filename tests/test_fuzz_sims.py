@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, init, recurrence, train
+from initdyn import atlas, chaos, init, recurrence, stats, train
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -162,11 +162,14 @@ spec("recurrence.glorot_norm_moment", recurrence.glorot_norm_moment, dict(t=2, n
 spec("recurrence.gumbel_cdf", recurrence.gumbel_cdf, dict(r=1.0, n=200),
      r=st.one_of(st.sampled_from([NAN, INF, -INF, "1", None, 1j]), st.just(np.array([1.0, NAN]))),
      n=st.one_of(st.integers(max_value=163), ANY_FLOAT, WRONG_TYPES), ensemble=bad_choice(["complex", "real"]))
-spec("recurrence.ks_distance", recurrence.ks_distance, dict(samples=np.linspace(0, 1, 5), cdf=lambda x: x),
+spec("stats.ks_distance", stats.ks_distance, dict(samples=np.linspace(0, 1, 5), cdf=lambda x: x),
      samples=bad_array((5,)), cdf=st.one_of(BAD_CALLABLE, st.sampled_from(
-         [lambda x: x * np.nan, lambda x: 2 * x + 1, lambda x: x[:2], lambda x: "a", lambda x: None])))
-spec("recurrence.dkw_bound", recurrence.dkw_bound, dict(size=10),
-     size=bad_count(1, huge=False), alpha=bad_real(0.0, 1.0, low_open=True, high_open=True))
+         [lambda x: x * np.nan, lambda x: 2 * x + 1, lambda x: x[:2], lambda x: "a", lambda x: None])),
+     cdf_left=st.one_of(BAD_CALLABLE.filter(lambda v: v is not None), st.sampled_from(
+         [lambda x: x * np.nan, lambda x: 2 * x + 1, lambda x: x[:2]])),
+     lower=st.sampled_from([NAN, INF, -INF, "1", 1j, np.array([0.5, 0.6])]))
+spec("stats.dkw_bound", stats.dkw_bound, dict(n_samples=10),
+     n_samples=bad_count(1, huge=False), alpha=bad_real(0.0, 1.0, low_open=True, high_open=True))
 spec("recurrence.memory_horizon", recurrence.memory_horizon, dict(rho=0.5),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([0.5, -1.0]))))
 spec("recurrence.tanh_saturation", recurrence.tanh_saturation, dict(rho=0.5),
@@ -269,7 +272,7 @@ spec("chaos.grid_periodic_points", chaos.grid_periodic_points, dict(f=TENT, p=2,
 spec("chaos.grid_criterion", chaos.grid_criterion, dict(f=TENT),
      f=st.one_of(BAD_CALLABLE, st.sampled_from([lambda x: "a", lambda x: x[:3]])), n_compositions=bad_count(1),
      n_grid=bad_count(3), window=bad_real(0.0, 8e307, low_open=True))
-spec("chaos.wilson_interval", chaos.wilson_interval, dict(k=1, n=10),
+spec("stats.wilson_interval", stats.wilson_interval, dict(k=1, n=10),
      k=st.one_of(bad_real(0.0, arrays_ok=True), st.just(11), st.just(np.array([1.0, 12.0]))),
      n=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(0.5), st.just(np.array([0.5, 2.0]))),
      z=bad_real(0.0, 1e150, low_open=True))
@@ -718,7 +721,7 @@ def test_edge_law_helpers_stay_in_range(r, n, big, x, alpha, size, rho):
         assert 0.0 <= q <= 1.0
         loc, scale = recurrence.gumbel_edge(big, ensemble=ens)
         assert math.isfinite(loc) and scale > 0
-    eps = recurrence.dkw_bound(size, alpha)
+    eps = stats.dkw_bound(size, alpha)
     assert math.isfinite(eps) and eps > 0
     tau = recurrence.memory_horizon(rho)
     assert tau >= 0 and (math.isfinite(tau) or rho >= 1)
@@ -771,7 +774,7 @@ def test_rnn_lyapunov_saturating_extremes_are_finite_or_minus_inf(e, seed, act):
 @MEDIUM
 @given(k=st.floats(0.0, 1.0), n=st.floats(5e-324, 1e308), z=st.floats(1e-300, 1e150))
 def test_wilson_interval_in_unit_interval(k, n, z):
-    lo, hi = chaos.wilson_interval(k * n, n, z=z)
+    lo, hi = stats.wilson_interval(k * n, n, z=z)
     assert math.isfinite(lo) and math.isfinite(hi)
     assert -1e-12 <= lo <= hi <= 1.0 + 1e-12  # the exact ends 0 and 1 up to rounding
 
@@ -951,7 +954,7 @@ def test_atlas_table_cells_are_finite_or_structural(seed, width, map_width):
 @given(big=st.one_of(st.integers(min_value=2**63, max_value=2**200), st.just(10**400)))
 def test_huge_integers_where_they_are_legal(big):
     """Seeds, sample sizes and Sharkovsky keys accept any size of integer (no float overflow on the way)."""
-    assert 0.0 <= recurrence.dkw_bound(big) < 1e-9
+    assert 0.0 <= stats.dkw_bound(big) < 1e-9
     assert isinstance(chaos.sharkovsky_key(big), tuple) and isinstance(chaos.sharkovsky_precedes(big, 3), bool)
     assert atlas.snap_sigma_w2(1.993, width=big, n_draws=1) == 1.99  # no sampling error: 3 digits
     assert init.fans((big, 3)) == (3, big)

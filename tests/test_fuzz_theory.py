@@ -313,7 +313,7 @@ REGISTRY = {
     "spectra.jacobian_spectrum_quantile": (lambda prob, **kw: spectra.jacobian_spectrum_quantile(prob, **kw),
                                            dict(prob=[0.5], **THEORY, n_grid=50),
                                            {"prob": "prob", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
-    "spectra.ks_distance": (lambda lam, **kw: spectra.ks_distance(lam, **kw), dict(lam=[0.5, 1.0], **THEORY, n_grid=50),
+    "spectra.spectrum_ks_distance": (lambda lam, **kw: spectra.spectrum_ks_distance(lam, **kw), dict(lam=[0.5, 1.0], **THEORY, n_grid=50),
                             {"lam": "lam>=0", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
     "spectra.fuss_catalan_density": (lambda n_points, depth: spectra.fuss_catalan_density(n_points, depth=depth),
                                      dict(n_points=20, depth=2), {"n_points": "int>=2,huge=1e10", "depth": "int>=1"}),
@@ -381,7 +381,7 @@ EXTRA_BAD = {
     ("spectra.jacobian_singular_values_shared", "settings"): [[], "relu", [(1.0, "relu")],
                                                               [(-1.0, 0.0, "relu")], [(1.0, 0.0, "swish")],
                                                               [(1.0, [0.0, 1.0], "tanh")]],
-    ("spectra.ks_distance", "lam"): [[], np.ones((2, 2))],
+    ("spectra.spectrum_ks_distance", "lam"): [[], np.ones((2, 2))],
     ("spectra.jacobian_spectrum_density", "ratio"): [0.9999999],
     ("exact.death_probability", "depth"): [[1, 0], [1.5], 10**30, np.array([True])],
     ("exact.SignalDistribution.prob_outside", "low"): [3.0],  # low > high

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from initdyn import init, recurrence as rec
+from initdyn import init, recurrence as rec, stats
 
 # --------------------------------------------------------------------------------------------
 # log_norm_trajectory
@@ -180,7 +180,7 @@ def test_kostlan_sampler_matches_exact_cdf():
     # the sampler (top indices only) against the exact product formula: KS within DKW at 1e-3
     for n in (64, 5000):
         x = rec.complex_ginibre_radii(n, 2000, rng=n)
-        assert rec.ks_distance(x, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < rec.dkw_bound(2000, 1e-3)
+        assert stats.ks_distance(x, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(2000, 1e-3)
 
 
 def test_kostlan_law_matches_eigenvalues_of_complex_ginibre():
@@ -189,7 +189,7 @@ def test_kostlan_law_matches_eigenvalues_of_complex_ginibre():
     n, size = 32, 600
     G = (gen.standard_normal((size, n, n)) + 1j * gen.standard_normal((size, n, n))) / math.sqrt(2 * n)
     rho = np.abs(np.linalg.eigvals(G)).max(axis=1)
-    assert rec.ks_distance(rho, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < rec.dkw_bound(size, 1e-3)
+    assert stats.ks_distance(rho, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(size, 1e-3)
 
 
 @pytest.mark.slow
@@ -206,7 +206,7 @@ def test_gumbel_limit_with_the_published_rate():
     assert dist[10**3] > dist[10**4] > dist[10**6]
     # and a sample of radii at n = 10^6 is within that distance (plus DKW) of the Gumbel law
     x = rec.complex_ginibre_radii(10**6, 2000, rng=3)
-    assert rec.ks_distance(x, lambda r: rec.gumbel_cdf(r, 10**6)) < dist[10**6] + rec.dkw_bound(2000, 1e-3)
+    assert stats.ks_distance(x, lambda r: rec.gumbel_cdf(r, 10**6)) < dist[10**6] + stats.dkw_bound(2000, 1e-3)
 
 
 @pytest.mark.slow
@@ -330,16 +330,16 @@ def test_rescaled_glorot_bad_input():
 
 def test_ks_dkw_and_memory_horizon():
     # KS of the sample {0.5} to U(0,1) is 1/2; of {1/4, 3/4} it is 1/4
-    assert rec.ks_distance([0.5], lambda x: x) == pytest.approx(0.5)
-    assert rec.ks_distance([0.25, 0.75], lambda x: x) == pytest.approx(0.25)
-    assert rec.dkw_bound(200, 0.05) == pytest.approx(math.sqrt(math.log(40) / 400))
+    assert stats.ks_distance([0.5], lambda x: x) == pytest.approx(0.5)
+    assert stats.ks_distance([0.25, 0.75], lambda x: x) == pytest.approx(0.25)
+    assert stats.dkw_bound(200, 0.05) == pytest.approx(math.sqrt(math.log(40) / 400))
     np.testing.assert_allclose(rec.memory_horizon([math.exp(-0.1), 1.0, 1.5]), [10.0, np.inf, np.inf])
     with pytest.raises(ValueError):
-        rec.dkw_bound(10, 1.5)
+        stats.dkw_bound(10, 1.5)
     with pytest.raises(ValueError):
         rec.memory_horizon([0.0])
     with pytest.raises(ValueError):
-        rec.ks_distance([0.5], lambda x: x + 2)
+        stats.ks_distance([0.5], lambda x: x + 2)
 
 
 def test_glorot_log_norms_bad_input():
@@ -571,7 +571,7 @@ def test_oversized_and_unbounded_requests_name_what_to_reduce():
     with pytest.raises(ValueError, match="method"):
         rec.glorot_radii(8, 2, method="qr")
     with pytest.raises(TypeError, match="cdf"):
-        rec.ks_distance(np.linspace(0, 1, 5), None)
+        stats.ks_distance(np.linspace(0, 1, 5), None)
 
 
 @pytest.mark.parametrize("method", ["dense", "arnoldi"])

@@ -26,14 +26,10 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from initdyn import exact, spectra
+from initdyn import exact, spectra, stats
 from initdyn import meanfield as mf
 from initdyn.activations import get_activation
 from initdyn.network import RandomNetwork, forward, random_network
-
-
-def dkw_eps(n, alpha=1e-4):
-    return math.sqrt(math.log(2 / alpha) / (2 * n))
 
 
 def point(activation, q_star=None):
@@ -243,15 +239,15 @@ def test_ks_distance_simulation(activation, weights, q):
     depths = [2, 16]
     svs = spectra.jacobian_singular_values_by_depth(width=width, depths=depths, rng=2024, **kw)
     for depth, s in zip(depths, svs):
-        d = spectra.ks_distance(s**2, depth=depth, **kw)
-        assert d < dkw_eps(width), (depth, d)
+        d = spectra.spectrum_ks_distance(s**2, depth=depth, **kw)
+        assert d < stats.dkw_bound(width, 1e-4), (depth, d)
 
 
 def test_ks_distance_detects_the_wrong_law():
     # the same test statistic with the wrong weight law is far above the bound
     kw = kwargs("tanh", "gaussian", 16, 1 / 64)
     s = spectra.jacobian_singular_values(width=400, rng=1, **kw)
-    assert spectra.ks_distance(s**2, **kwargs("tanh", "orthogonal", 16, 1 / 64)) > 2 * dkw_eps(400)
+    assert spectra.spectrum_ks_distance(s**2, **kwargs("tanh", "orthogonal", 16, 1 / 64)) > 2 * stats.dkw_bound(400, 1e-4)
 
 
 @pytest.mark.slow
@@ -259,7 +255,7 @@ def test_ks_distance_paper_scale():
     # width 1000, depth 128 (the scale of the paper's spectra figures), linear Gaussian
     s = spectra.jacobian_singular_values(width=1000, depth=128, sigma_w2=1.0, sigma_b2=0.0, activation="linear",
                                          rng=7)
-    assert spectra.ks_distance(s**2, **kwargs("linear", "gaussian", 128)) < dkw_eps(1000)
+    assert spectra.spectrum_ks_distance(s**2, **kwargs("linear", "gaussian", 128)) < stats.dkw_bound(1000, 1e-4)
 
 
 @pytest.mark.parametrize("activation,weights,q", [("relu", "gaussian", None), ("relu", "orthogonal", None),
@@ -452,7 +448,7 @@ def test_theory_controls_and_overflow_are_refused_by_name():
     with pytest.raises(ValueError, match="n_grid"):
         spectra.jacobian_spectrum_cdf([0.5], **kw, n_grid=10**8)
     with pytest.raises(ValueError, match="lam"):
-        spectra.ks_distance([-1.0, 0.5], **kw)
+        spectra.spectrum_ks_distance([-1.0, 0.5], **kw)
     with pytest.raises(ValueError, match="double precision"):
         spectra.jacobian_spectrum_atoms(depth=50, sigma_w2=1e8, sigma_b2=0.0, activation="linear", weights="orthogonal")
     # tanh at q* = 1e20: E[phi'^2] ~ 5e-11 is resolved (it was 0 and ended in ZeroDivisionError)

@@ -66,3 +66,45 @@ def test_quantile_interval_small_n_and_inf():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ks_distance_matches_scipy_for_a_continuous_law(seed):
+    x = np.random.default_rng(seed).standard_normal(57)
+    ref = st.kstest(x, st.norm.cdf).statistic
+    assert stats.ks_distance(x, st.norm.cdf) == pytest.approx(ref, rel=1e-14, abs=1e-15)
+
+
+def test_ks_distance_with_an_atom_is_exact():
+    # law: mass 1/2 at 0, then uniform on (0, 1].  Sample: two zeros and (0.25, 0.75).
+    # F(0) = 1/2, F(0-) = 0; F_N(0) = 1/2, F_N(0-) = 0: no distance at the atom.
+    # At 0.25: F = 0.625, F_N = 3/4 -> 0.125; F(0.25-) = 0.625, F_N(0.25-) = 1/2 -> 0.125.
+    # At 0.75: F = 0.875, F_N = 1 -> 0.125; left: 0.875 - 3/4 = 0.125.  Exact answer 0.125.
+    cdf = lambda t: np.where(t >= 0, 0.5 + 0.5 * np.clip(t, 0, 1), 0.0)
+    left = lambda t: np.where(t > 0, 0.5 + 0.5 * np.clip(t, 0, 1), 0.0)
+    x = np.array([0.0, 0.0, 0.25, 0.75])
+    assert stats.ks_distance(x, cdf, cdf_left=left) == pytest.approx(0.125, abs=1e-15)
+    # without the left limits the atom looks like a continuous jump: 1/2 at 0 (F(0) vs F_N(0-) = 0)
+    assert stats.ks_distance(x, cdf) == pytest.approx(0.5, abs=1e-15)
+
+
+def test_ks_distance_restricted_to_a_half_line_lumps_what_lies_below():
+    # uniform law on (0, 1); samples 0.1 (below lower = 0.5) and 0.6, 0.9.
+    # Lump: |F(0.5) - F_N(0.5)| = |0.5 - 1/3|; at 0.6: |0.6 - 2/3|, |0.6 - 1/3|; at 0.9: |0.9 - 1|, |0.9 - 2/3|.
+    x = np.array([0.1, 0.6, 0.9])
+    full = stats.ks_distance(x, lambda t: t)
+    part = stats.ks_distance(x, lambda t: t, lower=0.5)
+    assert part == pytest.approx(max(1 / 6, 0.6 - 1 / 3, 0.9 - 2 / 3), abs=1e-15)
+    assert part <= full
+    assert stats.ks_distance(x, lambda t: np.clip(t, 0, 1), lower=2.0) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_ks_distance_and_dkw_bound_refuse_bad_input_naming_the_argument():
+    with pytest.raises(TypeError, match="^cdf_left:"):
+        stats.ks_distance([0.5], lambda t: t, cdf_left=3)
+    with pytest.raises(ValueError, match="^cdf_left:"):
+        stats.ks_distance([0.5], lambda t: t, cdf_left=lambda t: t + 5)
+    with pytest.raises(ValueError, match="^lower:"):
+        stats.ks_distance([0.5], lambda t: t, lower=np.nan)
+    with pytest.raises(ValueError, match="^n_samples:"):
+        stats.dkw_bound(0)

@@ -327,7 +327,7 @@ def period3_probability(fn, *, width: int = 16, n_maps: int = 400, rng=None) -> 
 
     :func:`initdyn.chaos.random_relu_map` with ``init=fn`` (weights *and* biases from ``fn``, as in
     that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_maps)``; the Wilson
-    interval is :func:`initdyn.chaos.wilson_interval`.
+    interval is :func:`initdyn.stats.wilson_interval`.
     """
     _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)

@@ -64,7 +64,6 @@ __all__ = [
     "sharkovsky_precedes",
     "grid_periodic_points",
     "grid_criterion",
-    "wilson_interval",
     "LyapunovEstimate",
     "lyapunov_1d",
     "pair_distances",
@@ -1016,41 +1015,6 @@ def grid_criterion(f: Callable, *, n_compositions: int = 4, n_grid: int = 163, w
         for _ in range(k - 1):
             yk = np.asarray(_map_values(f, yk, "f"), dtype=float)
         return crossings(x - yk) > crossings(x - y1)
-
-
-def wilson_interval(k, n, *, z: float = 1.959963984540054):
-    r"""Wilson score interval for a binomial proportion ``k / n`` (95% for the default ``z``).
-
-    :math:`\frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}`; valid at
-    ``k = 0`` and ``k = n`` where the normal interval collapses (there the ends 0 and 1 are exact up to
-    rounding, a few ulps).  Broadcasts over ``k`` and ``n`` (``0 <= k <= n``, ``n > 0``); ``z`` is a
-    scalar in ``(0, 1e150]``.  Where ``z^2/n`` overflows (a tiny ``n``) the same interval is evaluated
-    multiplied through by ``n``.
-    """
-    k = np.asarray(check_variance(k, "k"), dtype=float)
-    n = np.asarray(check_positive(n, "n"), dtype=float)
-    try:
-        np.broadcast_shapes(k.shape, n.shape)
-    except ValueError:
-        raise ValueError(f"k, n: shapes {k.shape} and {n.shape} do not broadcast") from None
-    if np.any(k > n):
-        raise ValueError(f"k: expected 0 <= k <= n, got k = {k.tolist()} and n = {n.tolist()}"[:300])
-    z = check_real(z, "z", low=0.0, low_open=True, high=1e150)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):  # non-finite: redone below
-        ph = k / n
-        den = 1 + z**2 / n
-        mid = (ph + z**2 / (2 * n)) / den
-        half = z * np.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / den
-        lo, hi = mid - half, mid + half
-        bad = ~(np.isfinite(lo) & np.isfinite(hi))
-        if np.any(bad):  # n far below z^2 (a subnormal n, say): the same interval, multiplied through by n
-            z2 = z * z
-            mid2 = (k + z2 / 2) / (n + z2)
-            half2 = z * np.sqrt(k * (n - k) / n + z2 / 4) / (n + z2)
-            lo, hi = np.where(bad, mid2 - half2, lo), np.where(bad, mid2 + half2, hi)
-            if lo.ndim == 0:
-                lo, hi = lo[()], hi[()]
-    return lo, hi
 
 
 # ---------------------------------------------------------------------------

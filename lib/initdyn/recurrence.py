@@ -17,7 +17,7 @@ This module provides
 * the edge law: :func:`ginibre_gamma`, :func:`gumbel_edge`, :func:`gumbel_cdf` (Rider 2003; Rider &
   Sinclair 2014 for real matrices), :func:`complex_ginibre_radius_cdf` and
   :func:`complex_ginibre_radii` (Kostlan 1992: exact at every ``n``), :func:`spectral_radius`,
-  :func:`glorot_radii`, :func:`ks_distance`, :func:`dkw_bound`;
+  :func:`glorot_radii` (held against the law with :func:`initdyn.stats.ks_distance`);
 * the rescaling: :func:`rescaling_radius` (the paper's Gumbel quantile, or the exact finite-n one),
   :func:`memory_horizon` (its price);
 * exact finite-n moments :math:`\mathbb E\|A^t h\|^2` for :math:`t \le 6` (:func:`glorot_norm_moment`)
@@ -62,8 +62,6 @@ __all__ = [
     "glorot_log_norms",
     "glorot_norm_moment",
     "gumbel_cdf",
-    "ks_distance",
-    "dkw_bound",
     "memory_horizon",
     "tanh_saturation",
     "glorot_eigenvalues",
@@ -816,43 +814,6 @@ def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
     with np.errstate(over="ignore"):  # |r - a_n| / b_n beyond the float range: the cdf is exactly 0 or 1
         out = np.exp(-np.exp(-(r - loc) / scale))
     return float(out) if out.ndim == 0 else out
-
-
-def ks_distance(samples, cdf) -> float:
-    r"""Kolmogorov-Smirnov distance :math:`\sup_x |F_N(x) - F(x)|` of a sample to a continuous ``cdf``.
-
-    ``cdf`` is a callable mapping an array to probabilities.  Compare with :func:`dkw_bound`.
-    """
-    x = np.sort(check_finite_array(samples, "samples", ndim=1))
-    if x.size == 0:
-        raise ValueError("samples: expected at least one sample")
-    if not callable(cdf):
-        raise TypeError(f"cdf: expected a callable mapping an array of samples to probabilities, got {type(cdf).__name__}")
-    try:
-        f = np.asarray(cdf(x), dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"cdf: expected a callable returning real probabilities, but it raised {type(exc).__name__}: {exc}") from None
-    if f.shape != x.shape or np.any(~np.isfinite(f)) or np.any((f < 0) | (f > 1)):
-        raise ValueError(f"cdf: expected probabilities in [0, 1], one per sample (shape {x.shape}), got shape {f.shape}"
-                         + ("" if f.shape != x.shape or f.size == 0 else f" with values in [{f.min():g}, {f.max():g}]"))
-    return float(stats.kstest(x, cdf).statistic)  # the validated cdf; scipy takes the sup on both sides
-
-
-def dkw_bound(size: int, alpha: float = 0.01) -> float:
-    r"""Dvoretzky-Kiefer-Wolfowitz-Massart bound: :math:`P(\sup|F_N - F| > \varepsilon) \le 2e^{-2N\varepsilon^2}`.
-
-    Returns :math:`\varepsilon = \sqrt{\log(2/\alpha)/(2N)}` (Massart 1990), the KS distance a
-    sample of size ``size`` from ``F`` exceeds with probability at most ``alpha``.
-    """
-    size = check_int(size, "size", minimum=1)
-    a = float(check_finite_array(alpha, "alpha", ndim=0))
-    if not 0 < a < 1:
-        raise ValueError(f"alpha: expected a probability in (0, 1), got {alpha!r}")
-    if size > 10**300:  # 2 size beyond the float range: the same bound from logarithms (it is ~0)
-        return math.exp(0.5 * (math.log(math.log(2.0) - math.log(a)) - math.log(2) - math.log(size)))
-    if a < 1e-300:  # 2 / alpha overflows: the same logarithm, as a difference
-        return math.sqrt((math.log(2.0) - math.log(a)) / (2.0 * size))
-    return math.sqrt(math.log(2.0 / a) / (2.0 * size))
 
 
 def memory_horizon(rho) -> np.ndarray:

@@ -67,6 +67,7 @@ from .activations import get_activation
 from .init import orthogonal
 from .meanfield import ConvergenceError, chi1, gauss_dphi2, gauss_phi2, q_star
 from .network import RandomNetwork, forward
+from .stats import ks_distance
 
 __all__ = [
     "SUPPORTED_ACTIVATIONS",
@@ -87,7 +88,7 @@ __all__ = [
     "jacobian_spectrum_density",
     "jacobian_spectrum_cdf",
     "jacobian_spectrum_quantile",
-    "ks_distance",
+    "spectrum_ks_distance",
     "fuss_catalan_density",
 ]
 
@@ -957,7 +958,7 @@ def jacobian_spectrum_cdf(lam, *, depth, sigma_w2, sigma_b2, activation, weights
     near 0, Fuss-Catalan), which integrating from the top accounts for exactly.  Below
     :math:`\lambda_0` the continuous part is extrapolated as a power law
     :math:`F_c(\lambda_0)(\lambda/\lambda_0)^{1-\alpha}` with the local exponent of the density
-    (approximate; :func:`ks_distance` does not use it).
+    (approximate; :func:`spectrum_ks_distance` does not use it).
     """
     L, sw2, sb2, act, weights = _theory_args(depth, sigma_w2, sigma_b2, activation, weights)
     lam_arr = check_finite_array(lam, "lam")
@@ -1039,7 +1040,7 @@ def _cdf_grid(L, sw2, sb2, act, weights, n_grid):
     return cum, grid, atoms, alpha
 
 
-def ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian", n_grid: int = 1000):
+def spectrum_ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian", n_grid: int = 1000):
     r"""Kolmogorov-Smirnov distance between samples ``lam`` of squared singular values and the theory.
 
     :math:`\sup_{x \ge \lambda_0} |F(x) - F_N(x)|` with :math:`F` from
@@ -1062,7 +1063,6 @@ def ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian
     for loc, _ in atoms:
         if loc > 0:
             x = np.where(np.abs(x - loc) <= 1e-8 * loc, loc, x)
-    n = x.size
     lam0 = grid[0]
 
     def F(t, strict):
@@ -1071,16 +1071,7 @@ def ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian
             out = out + mass * ((t > loc) if strict else (t >= loc))
         return out
 
-    keep = x >= lam0
-    xs = x[keep]
-    # At a sample repeated k times the ECDF jumps once: compare F(x) with #(samples <= x)/n and
-    # F(x-) with #(samples < x)/n; between samples both are monotone, so this is the exact sup.
-    d0 = abs(F(np.array([lam0]), False)[0] - np.searchsorted(x, lam0, side="right") / n)
-    if xs.size == 0:
-        return float(d0)
-    d_above = np.max(np.abs(F(xs, False) - np.searchsorted(x, xs, side="right") / n))
-    d_below = np.max(np.abs(F(xs, True) - np.searchsorted(x, xs, side="left") / n))
-    return float(max(d0, d_above, d_below))
+    return ks_distance(x, lambda t: F(t, False), cdf_left=lambda t: F(t, True), lower=lam0)
 
 
 def fuss_catalan_density(n_points: int = 400, *, depth):
