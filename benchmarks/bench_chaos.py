@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from initdyn import chaos
+from initdyn import chaos, piecewise
 
 
 def timed(fn):
@@ -41,7 +41,7 @@ def main():
         pieces = np.mean([m[i].power(3).n_pieces for i in range(20)])
         rows.append((f"exact period 3, width {width}, per map", t / 200, None, f"f^3 has {pieces:.0f} pieces on average"))
 
-    f = chaos.ReluMap(a=[1.0, -1.0, -3.0], w=[1.0, -1.0, 1.0], b=[0.0, 0.0, -1.0], c=1.0)
+    f = piecewise.ReluMap(a=[1.0, -1.0, -3.0], w=[1.0, -1.0, 1.0], b=[0.0, 0.0, -1.0], c=1.0)
     t, pts = timed(lambda: f.periodic_points(16))
     rows.append(("3-cycle map: all points of least period 16", t, None, f"{pts.size} points"))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from initdyn import chaos as ch
+from initdyn import piecewise as pw
 from initdyn import stats
 from initdyn import meanfield as mf
 
@@ -14,13 +15,13 @@ GOLDEN = (1 + math.sqrt(5)) / 2
 
 def three_cycle_map():
     """f(x) = x + 1 for x <= 1, 4 - 2x for x >= 1: the 3-cycle 0 -> 1 -> 2 -> 0, as a ReLU map."""
-    return ch.ReluMap(a=[1.0, -1.0, -3.0], w=[1.0, -1.0, 1.0], b=[0.0, 0.0, -1.0], c=1.0)
+    return pw.ReluMap(a=[1.0, -1.0, -3.0], w=[1.0, -1.0, 1.0], b=[0.0, 0.0, -1.0], c=1.0)
 
 
 # --- closed forms ------------------------------------------------------------------------------
 
 def test_tent_map_periodic_points_are_known_in_closed_form():
-    tent = ch.tent_map(2.0)
+    tent = pw.tent_map(2.0)
     np.testing.assert_allclose(tent.periodic_points(1), [0.0, 2 / 3], atol=1e-14)
     # The two 3-cycles of the doubling tent map: {2/7, 4/7, 6/7} and {2/9, 4/9, 8/9}.
     expected = np.sort([2 / 7, 4 / 7, 6 / 7, 2 / 9, 4 / 9, 8 / 9])
@@ -39,13 +40,13 @@ def test_sharkovsky_order_and_forcing():
     assert order.index(6) < order.index(12) < order.index(24) < order.index(16)
     assert ch.sharkovsky_precedes(3, 5) and ch.sharkovsky_precedes(5, 6) and not ch.sharkovsky_precedes(4, 3)
     # Period 3 forces every period (Li & Yorke 1975).
-    assert all(ch.tent_map(2.0).has_period(p) for p in range(1, 10))
+    assert all(pw.tent_map(2.0).has_period(p) for p in range(1, 10))
     # The tent map of slope 1.55 lies between the birth of period 5 (s ~ 1.51) and of period 3 (s = golden
     # ratio): it has every period that 5 forces and not 3, exactly as Sharkovsky's theorem allows.
-    t = ch.tent_map(1.55)
+    t = pw.tent_map(1.55)
     assert [t.has_period(p) for p in range(1, 11)] == [ch.sharkovsky_precedes(5, p) for p in range(1, 11)]
     assert not t.has_period(3)
-    assert ch.tent_map(1.62).has_period(3) and not ch.tent_map(1.6).has_period(3)
+    assert pw.tent_map(1.62).has_period(3) and not pw.tent_map(1.6).has_period(3)
 
 
 def test_laps_of_a_three_cycle_map_are_fibonacci_numbers():
@@ -58,7 +59,7 @@ def test_laps_of_a_three_cycle_map_are_fibonacci_numbers():
     assert laps.tolist() == fib[2:16]  # laps(f^t) = F_{t+2}
     assert laps[-1] / laps[-2] == pytest.approx(GOLDEN, rel=1e-4)
     # The tent map doubles its laps on [0, 1].
-    assert ch.tent_map().lap_counts(8, interval=(0, 1)).tolist() == [2**t for t in range(1, 9)]
+    assert pw.tent_map().lap_counts(8, interval=(0, 1)).tolist() == [2**t for t in range(1, 9)]
 
 
 def test_periodic_point_counts_of_the_three_cycle_map_are_lucas_numbers():
@@ -91,8 +92,8 @@ def test_composition_is_exact():
     f = ch.random_relu_map(width=12, gain=2.0, rng=rng)
     x = rng.normal(0, 5, 2000)
     np.testing.assert_allclose(f.power(3)(x), f(f(f(x))), rtol=1e-10, atol=1e-10)
-    g = ch.compose_maps([f, ch.tent_map(), f])
-    np.testing.assert_allclose(g(x), f(ch.tent_map()(f(x))), rtol=1e-10, atol=1e-10)
+    g = pw.compose_maps([f, pw.tent_map(), f])
+    np.testing.assert_allclose(g(x), f(pw.tent_map()(f(x))), rtol=1e-10, atol=1e-10)
     # Every exact fixed point of f^3 is one to rounding.
     pts = f.power(3).fixed_points()
     np.testing.assert_allclose(f(f(f(pts))), pts, rtol=1e-8, atol=1e-8)
@@ -188,7 +189,7 @@ def test_public_code_criterion_counts_period_two_and_four():
     exact3 = ens.has_period(3)
     assert crit3.mean() < 0.005 and exact3.mean() < 0.005
     assert np.sum(crit3 != exact3) <= 2
-    linear = ch.ReluMapEnsemble(a=ens.a, w=ens.w, b=ens.b, c=ens.c).has_period3()
+    linear = pw.ReluMapEnsemble(a=ens.a, w=ens.w, b=ens.b, c=ens.c).has_period3()
     assert 0.003 < linear.mean() < 0.02
 
 
@@ -196,7 +197,7 @@ def test_persistence_of_period_three_under_perturbation():
     # The 3-cycles of the tent map are hyperbolic (|(f^3)'| = 8), so they survive small perturbations of
     # every parameter (Chatziafratis et al. 2022, persistence of chaos).
     rng = np.random.default_rng(10)
-    tent = ch.tent_map()
+    tent = pw.tent_map()
     assert all(ch.perturb(tent, 0.02, rng=rng).has_period(3) for _ in range(40))
     kept = np.mean([ch.perturb(tent, 0.05, rng=rng).has_period(3) for _ in range(100)])
     assert kept >= 0.95
@@ -211,12 +212,12 @@ def test_persistence_of_period_three_under_perturbation():
         if g.periodic_points(3, (0.0, 1.0)).size:
             assert np.all(laps >= fib[2:10])
         rnn.append(laps[-1])
-        ffn.append(ch.stack_lap_counts([ch.perturb(tent, 0.1, rng=rng) for _ in range(8)], interval=(0, 1))[-1])
+        ffn.append(pw.stack_lap_counts([ch.perturb(tent, 0.1, rng=rng) for _ in range(8)], interval=(0, 1))[-1])
     # The chapter: 195 vs 65 mean laps at depth 8.  Laps of 20 draws have a relative spread of ~30%, so the
     # mean is known to ~7%; the FNN mean must stay below 60% of the RNN mean.
     assert np.mean(ffn) < 0.6 * np.mean(rnn)
     # Unperturbed, both are the tent map: 2^t laps.
-    assert ch.stack_lap_counts([tent] * 6, interval=(0, 1)).tolist() == [2, 4, 8, 16, 32, 64]
+    assert pw.stack_lap_counts([tent] * 6, interval=(0, 1)).tolist() == [2, 4, 8, 16, 32, 64]
 
 
 # --- Lyapunov exponents and scrambling -----------------------------------------------------------
@@ -232,21 +233,21 @@ def test_logistic_lyapunov_is_ln2():
 
 def test_tent_lyapunov_and_floating_point_collapse():
     # Slope-s tent: every orbit in [0, 1] has exponent ln s exactly.
-    est = ch.lyapunov_1d(ch.tent_map(1.9), [0.1, 0.3, 0.77], n_steps=2000)
+    est = ch.lyapunov_1d(pw.tent_map(1.9), [0.1, 0.3, 0.77], n_steps=2000)
     np.testing.assert_allclose(est.exponent, math.log(1.9), rtol=1e-12)
     assert not est.collapsed.any()
     # Slope 2: doubling loses a bit per step, every float orbit reaches the fixed point 0 -> flagged.
-    assert ch.lyapunov_1d(ch.tent_map(2.0), [0.1, 0.3], n_steps=200).collapsed.all()
+    assert ch.lyapunov_1d(pw.tent_map(2.0), [0.1, 0.3], n_steps=200).collapsed.all()
     # Logistic map from 1/2: 1/2 -> 1 -> 0 (fixed, slope 4): flagged, exponent ln 4 instead of ln 2.
     est = ch.lyapunov_1d(lambda x: 4 * x * (1 - x), [0.5], df=lambda x: 4 - 8 * x, n_steps=100)
     assert est.collapsed.all() and est.exponent[0] == pytest.approx(math.log(4))
     # A little noise keeps the tent orbit alive.
-    est = ch.lyapunov_1d(ch.tent_map(2.0), [0.1, 0.3], n_steps=500, jitter=1e-12, rng=0)
+    est = ch.lyapunov_1d(pw.tent_map(2.0), [0.1, 0.3], n_steps=500, jitter=1e-12, rng=0)
     assert not est.collapsed.any()
 
 
 def test_scrambled_pair_separates_and_returns():
-    g = ch.tent_map(1.9).to_piecewise()  # exact pieces: bitwise-reproducible arithmetic
+    g = pw.tent_map(1.9).to_piecewise()  # exact pieces: bitwise-reproducible arithmetic
     d = ch.pair_distances(g, 0.3, 0.3 + 1e-7, 20000)
     assert d[0] == pytest.approx(1e-7)
     # While both points sit on one branch the distance is multiplied by exactly s = 1.9 per step, so it
@@ -354,15 +355,15 @@ def test_random_map_laws():
 # --- bad input ------------------------------------------------------------------------------------
 
 def test_bad_input():
-    f = ch.tent_map()
+    f = pw.tent_map()
     with pytest.raises(ValueError, match="a"):
-        ch.ReluMap(a=[np.nan, 1.0], w=[1.0, 1.0], b=[0.0, 0.0])
+        pw.ReluMap(a=[np.nan, 1.0], w=[1.0, 1.0], b=[0.0, 0.0])
     with pytest.raises(ValueError, match="a, w, b"):
-        ch.ReluMap(a=[1.0], w=[1.0, 2.0], b=[0.0])
+        pw.ReluMap(a=[1.0], w=[1.0, 2.0], b=[0.0])
     with pytest.raises(ValueError, match="c"):
-        ch.ReluMap(a=[1.0], w=[1.0], b=[0.0], c=np.inf)
+        pw.ReluMap(a=[1.0], w=[1.0], b=[0.0], c=np.inf)
     with pytest.raises(ValueError, match="output"):
-        ch.ReluMap(a=[1.0], w=[1.0], b=[0.0], output="tanh")
+        pw.ReluMap(a=[1.0], w=[1.0], b=[0.0], output="tanh")
     with pytest.raises(ValueError, match="p"):
         f.has_period(0)
     with pytest.raises(TypeError, match="p"):
@@ -382,15 +383,15 @@ def test_bad_input():
     with pytest.raises(ValueError, match="size"):
         ch.random_tanh_map(width=3, size=0)
     with pytest.raises(ValueError, match="breakpoints"):
-        ch.PiecewiseLinear([1.0, 0.0], [1, 2, 3], [0, 0, 0])
+        pw.PiecewiseLinear([1.0, 0.0], [1, 2, 3], [0, 0, 0])
     with pytest.raises(ValueError, match="slopes"):
-        ch.PiecewiseLinear([0.0], [1.0], [0.0])
+        pw.PiecewiseLinear([0.0], [1.0], [0.0])
     with pytest.raises(TypeError, match="inner"):
         f.to_piecewise().compose(f)
     with pytest.raises(TypeError, match="maps"):
-        ch.compose_maps([])
+        pw.compose_maps([])
     with pytest.raises(ValueError, match="a, w, b, c"):
-        ch.ReluMapEnsemble(a=np.ones((2, 3)), w=np.ones((2, 3)), b=np.ones((2, 3)), c=np.ones(3))
+        pw.ReluMapEnsemble(a=np.ones((2, 3)), w=np.ones((2, 3)), b=np.ones((2, 3)), c=np.ones(3))
     ens = ch.random_relu_map(width=3, size=2, rng=0)
     with pytest.raises(ValueError, match="x"):
         ens(np.zeros(5))
@@ -469,16 +470,16 @@ def test_tanh_maps_grid_detection_is_stable_and_rates_are_small():
 def test_lap_counts_by_incremental_composition_equal_the_powers():
     g = np.random.default_rng(5)
     for _ in range(5):
-        f = ch.ReluMap(a=g.standard_normal(6), w=g.standard_normal(6), b=g.standard_normal(6), c=0.3)
+        f = pw.ReluMap(a=g.standard_normal(6), w=g.standard_normal(6), b=g.standard_normal(6), c=0.3)
         laps = f.lap_counts(6, interval=(-2.0, 2.0))
         assert laps.tolist() == [f.power(t).monotone_pieces((-2.0, 2.0)) for t in range(1, 7)]
 
 
 def test_expanding_iterates_are_refused_before_they_fill_memory():
     with pytest.raises(ValueError, match=r"t_max: .*GiB"):
-        ch.tent_map(2.0).lap_counts(80)
+        pw.tent_map(2.0).lap_counts(80)
     with pytest.raises(ValueError, match="p: expected an integer >= 1, at most"):
-        ch.tent_map(2.0).power(10**9)
+        pw.tent_map(2.0).power(10**9)
 
 
 def test_wilson_interval_at_a_subnormal_count_and_bad_z():
@@ -490,9 +491,9 @@ def test_wilson_interval_at_a_subnormal_count_and_bad_z():
 
 def test_orbits_that_overflow_name_the_starting_points():
     with pytest.raises(ValueError, match="x0: an orbit left the float range"):
-        ch.tent_map(2.0).iterate(5.0, 2000)
+        pw.tent_map(2.0).iterate(5.0, 2000)
     with pytest.raises(ValueError, match="x0, y0"):
-        ch.pair_distances(ch.tent_map(2.0), 5.0, 6.0, 2000)
+        ch.pair_distances(pw.tent_map(2.0), 5.0, 6.0, 2000)
 
 
 def test_ensemble_iteration_and_index_errors():
@@ -521,5 +522,5 @@ def test_relu_map_at_infinity_is_the_outer_pieces_limit(seed):
     slopes = pl.derivative(far)
     expect = np.where(slopes == 0, pl(far), np.sign(slopes) * np.array([-1.0, 1.0]) * np.inf)
     np.testing.assert_array_equal(y, expect)
-    flat = ch.PiecewiseLinear.relu()(x)
+    flat = pw.PiecewiseLinear.relu()(x)
     np.testing.assert_array_equal(flat, [0.0, np.inf])

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from initdyn import chaos
+from initdyn import chaos, piecewise
 
 
 def test_two_relu_units_suffice_for_period_three():
     # Chapter 5, section 1: f(x) = 2 relu(x) - 4 relu(x - 1/2) (width 2, the public code's tent network)
     # has the 3-cycle 2/7 -> 4/7 -> 6/7, found exactly by the library.
-    f = chaos.ReluMap(a=[2.0, -4.0], w=[1.0, 1.0], b=[0.0, -0.5], c=0.0)
+    f = piecewise.ReluMap(a=[2.0, -4.0], w=[1.0, 1.0], b=[0.0, -0.5], c=0.0)
     np.testing.assert_allclose(f.iterate(2 / 7, 3), [2 / 7, 4 / 7, 6 / 7, 2 / 7], atol=1e-14)
     assert f.periodic_points(3).size >= 3
     assert np.any(np.isclose(f.periodic_points(3), 2 / 7, atol=1e-12))

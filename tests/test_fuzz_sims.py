@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the public API of recurrence, chaos, atlas, train and init.
+"""Property-based fuzzing of the public API of recurrence, ginibre, chaos, piecewise, atlas, train and init.
 
 Two families of properties, both drawn by hypothesis:
 
@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, init, recurrence, stats, train
+from initdyn import atlas, chaos, ginibre, init, piecewise, recurrence, stats, train
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -117,7 +117,7 @@ def bad_array(shape, *, ndim_strict=True, finite=True, min_size=1):
 
 RNG = np.random.default_rng(0)
 G5 = RNG.standard_normal((5, 5)) / 3
-TENT = chaos.tent_map(2.0)
+TENT = piecewise.tent_map(2.0)
 PL = TENT.to_piecewise()
 ENS = chaos.random_relu_map(width=4, size=3, rng=0)
 TANH = chaos.random_tanh_map(width=3, rng=0)
@@ -139,19 +139,19 @@ def spec(label, fn, base, /, **bad):
 spec("recurrence.log_norm_trajectory", recurrence.log_norm_trajectory, dict(A=G5, h0=np.ones(5), steps=5),
      A=bad_array((5, 5)), h0=bad_array((5,)), steps=bad_count(0), activation=bad_activation(none_ok=True),
      method=bad_choice(["power", "eig", "auto"]))
-spec("recurrence.ginibre_gamma", recurrence.ginibre_gamma, dict(n=200),
+spec("ginibre.ginibre_gamma", ginibre.ginibre_gamma, dict(n=200),
      n=st.one_of(st.integers(max_value=1), ANY_FLOAT, WRONG_TYPES))
-spec("recurrence.gumbel_edge", recurrence.gumbel_edge, dict(n=200),
+spec("ginibre.gumbel_edge", ginibre.gumbel_edge, dict(n=200),
      n=st.one_of(st.integers(max_value=163), ANY_FLOAT, WRONG_TYPES), ensemble=bad_choice(["complex", "real"]))
-spec("recurrence.complex_ginibre_radius_cdf", recurrence.complex_ginibre_radius_cdf, dict(r=1.0, n=10),
+spec("ginibre.complex_ginibre_radius_cdf", ginibre.complex_ginibre_radius_cdf, dict(r=1.0, n=10),
      r=st.one_of(bad_real(low=0.0, arrays_ok=True), st.just(np.array([1.0, -1.0]))), n=bad_count(1, huge=False))
-spec("recurrence.complex_ginibre_radii", recurrence.complex_ginibre_radii, dict(n=10, size=5),
+spec("ginibre.complex_ginibre_radii", ginibre.complex_ginibre_radii, dict(n=10, size=5),
      n=bad_count(1, huge=False), size=bad_count(1), rng=BAD_RNG)
-spec("recurrence.rescaling_radius", recurrence.rescaling_radius, dict(n=10),
+spec("ginibre.rescaling_radius", ginibre.rescaling_radius, dict(n=10),
      n=bad_count(2, huge=False), quantile=bad_real(-6.0, 30.0), method=bad_choice(["auto", "paper", "exact"]))
-spec("recurrence.spectral_radius", recurrence.spectral_radius, dict(A=G5),
+spec("ginibre.spectral_radius", ginibre.spectral_radius, dict(A=G5),
      A=bad_array((5, 5)), method=bad_choice(["auto", "dense", "arnoldi"]))
-spec("recurrence.glorot_radii", recurrence.glorot_radii, dict(n=5, size=3),
+spec("ginibre.glorot_radii", ginibre.glorot_radii, dict(n=5, size=3),
      n=bad_count(1), size=bad_count(1), rng=BAD_RNG, method=bad_choice(["auto", "dense", "arnoldi"]))
 spec("recurrence.glorot_log_norms", recurrence.glorot_log_norms, dict(n=5, size=3, steps=4),
      n=bad_count(1), size=bad_count(1), steps=bad_count(0), scale=bad_real(0.0, low_open=True),
@@ -159,7 +159,7 @@ spec("recurrence.glorot_log_norms", recurrence.glorot_log_norms, dict(n=5, size=
 spec("recurrence.glorot_norm_moment", recurrence.glorot_norm_moment, dict(t=2, n=10),
      t=st.one_of(st.integers(max_value=-1), st.integers(min_value=7, max_value=10**6), ANY_FLOAT, WRONG_TYPES),
      n=bad_real(1.0, arrays_ok=True))
-spec("recurrence.gumbel_cdf", recurrence.gumbel_cdf, dict(r=1.0, n=200),
+spec("ginibre.gumbel_cdf", ginibre.gumbel_cdf, dict(r=1.0, n=200),
      r=st.one_of(st.sampled_from([NAN, INF, -INF, "1", None, 1j]), st.just(np.array([1.0, NAN]))),
      n=st.one_of(st.integers(max_value=163), ANY_FLOAT, WRONG_TYPES), ensemble=bad_choice(["complex", "real"]))
 spec("stats.ks_distance", stats.ks_distance, dict(samples=np.linspace(0, 1, 5), cdf=lambda x: x),
@@ -174,7 +174,7 @@ spec("recurrence.memory_horizon", recurrence.memory_horizon, dict(rho=0.5),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([0.5, -1.0]))))
 spec("recurrence.tanh_saturation", recurrence.tanh_saturation, dict(rho=0.5),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([0.5, 0.0]))))
-spec("recurrence.glorot_eigenvalues", recurrence.glorot_eigenvalues, dict(n=5, size=3),
+spec("ginibre.glorot_eigenvalues", ginibre.glorot_eigenvalues, dict(n=5, size=3),
      n=bad_count(1), size=bad_count(1), scale=bad_real(0.0, low_open=True), rng=BAD_RNG)
 spec("recurrence.diagonal_log_norm_trajectory", recurrence.diagonal_log_norm_trajectory,
      dict(lam=np.full(3, 0.5), c0=np.ones(3), steps=5),
@@ -184,57 +184,57 @@ spec("recurrence.diagonal_log_norm_trajectory", recurrence.diagonal_log_norm_tra
      steps=bad_count(0))
 
 # chaos: classes and their methods
-spec("chaos.PiecewiseLinear", chaos.PiecewiseLinear, dict(breakpoints=[0.0], slopes=[1.0, 2.0], intercepts=[0.0, 0.0]),
+spec("piecewise.PiecewiseLinear", piecewise.PiecewiseLinear, dict(breakpoints=[0.0], slopes=[1.0, 2.0], intercepts=[0.0, 0.0]),
      breakpoints=st.sampled_from([None, "ab", [NAN], [INF], [1j], [[0.0]], [1.0, 0.0], [0.0, 0.0]]),
      slopes=st.sampled_from([None, "ab", [NAN, 1.0], [1.0], [1.0, 2.0, 3.0], [1j, 1.0], [True, False]]),
      intercepts=st.sampled_from([None, "ab", [INF, 1.0], [1.0], [[1.0, 2.0]], [1j, 0.0]]))
 POINTS = st.sampled_from([None, "abc", np.ones(3) * 1j, np.ones(3).astype(bool),
                           np.array([[1.0, 2.0], [3.0]], dtype=object), b"x"])
-spec("chaos.PiecewiseLinear.__call__", lambda x: PL(x), dict(x=0.5), x=POINTS)
-spec("chaos.PiecewiseLinear.derivative", lambda x: PL.derivative(x), dict(x=0.5), x=POINTS)
-spec("chaos.PiecewiseLinear.preimages", lambda values: PL.preimages(values), dict(values=0.5),
+spec("piecewise.PiecewiseLinear.__call__", lambda x: PL(x), dict(x=0.5), x=POINTS)
+spec("piecewise.PiecewiseLinear.derivative", lambda x: PL.derivative(x), dict(x=0.5), x=POINTS)
+spec("piecewise.PiecewiseLinear.preimages", lambda values: PL.preimages(values), dict(values=0.5),
      values=st.one_of(POINTS, st.just(np.array([0.5, NAN]))))
-spec("chaos.PiecewiseLinear.compose", lambda inner: PL.compose(inner), dict(inner=PL),
+spec("piecewise.PiecewiseLinear.compose", lambda inner: PL.compose(inner), dict(inner=PL),
      inner=st.sampled_from([None, 3, TENT, "f", np.ones(3)]))
-spec("chaos.PiecewiseLinear.power", lambda p: PL.power(p), dict(p=2), p=bad_count(1))
-spec("chaos.PiecewiseLinear.fixed_points", lambda interval: PL.fixed_points(interval), dict(interval=None),
+spec("piecewise.PiecewiseLinear.power", lambda p: PL.power(p), dict(p=2), p=bad_count(1))
+spec("piecewise.PiecewiseLinear.fixed_points", lambda interval: PL.fixed_points(interval), dict(interval=None),
      interval=BAD_INTERVAL)
-spec("chaos.PiecewiseLinear.periodic_points", lambda p, interval=None: PL.periodic_points(p, interval), dict(p=2),
+spec("piecewise.PiecewiseLinear.periodic_points", lambda p, interval=None: PL.periodic_points(p, interval), dict(p=2),
      p=bad_count(1), interval=BAD_INTERVAL)
-spec("chaos.PiecewiseLinear.has_period", lambda p: PL.has_period(p), dict(p=2), p=bad_count(1))
-spec("chaos.PiecewiseLinear.monotone_pieces", lambda interval: PL.monotone_pieces(interval), dict(interval=None),
+spec("piecewise.PiecewiseLinear.has_period", lambda p: PL.has_period(p), dict(p=2), p=bad_count(1))
+spec("piecewise.PiecewiseLinear.monotone_pieces", lambda interval: PL.monotone_pieces(interval), dict(interval=None),
      interval=BAD_INTERVAL)
-spec("chaos.PiecewiseLinear.lap_counts", lambda t_max, interval=None: PL.lap_counts(t_max, interval), dict(t_max=2),
+spec("piecewise.PiecewiseLinear.lap_counts", lambda t_max, interval=None: PL.lap_counts(t_max, interval), dict(t_max=2),
      t_max=bad_count(1), interval=BAD_INTERVAL)
-spec("chaos.PiecewiseLinear.relu", lambda: chaos.PiecewiseLinear.relu(), dict())
-spec("chaos.ReluMap", lambda **kw: chaos.ReluMap(**kw), dict(a=[1.0], w=[1.0], b=[0.0]),
+spec("piecewise.PiecewiseLinear.relu", lambda: piecewise.PiecewiseLinear.relu(), dict())
+spec("piecewise.ReluMap", lambda **kw: piecewise.ReluMap(**kw), dict(a=[1.0], w=[1.0], b=[0.0]),
      a=bad_array((1,)), w=bad_array((1,)), b=bad_array((1,)), c=bad_real(), output=bad_choice(["linear", "relu"]))
-spec("chaos.ReluMap.__call__", lambda x: TENT(x), dict(x=0.5), x=POINTS)
-spec("chaos.ReluMap.derivative", lambda x: TENT.derivative(x), dict(x=0.5), x=POINTS)
-spec("chaos.ReluMap.to_piecewise", lambda: TENT.to_piecewise(), dict())
-spec("chaos.ReluMap.power", lambda p: TENT.power(p), dict(p=2), p=bad_count(1))
-spec("chaos.ReluMap.iterate", lambda x0, n_steps: TENT.iterate(x0, n_steps), dict(x0=0.1, n_steps=3),
+spec("piecewise.ReluMap.__call__", lambda x: TENT(x), dict(x=0.5), x=POINTS)
+spec("piecewise.ReluMap.derivative", lambda x: TENT.derivative(x), dict(x=0.5), x=POINTS)
+spec("piecewise.ReluMap.to_piecewise", lambda: TENT.to_piecewise(), dict())
+spec("piecewise.ReluMap.power", lambda p: TENT.power(p), dict(p=2), p=bad_count(1))
+spec("piecewise.ReluMap.iterate", lambda x0, n_steps: TENT.iterate(x0, n_steps), dict(x0=0.1, n_steps=3),
      x0=bad_array((2,), ndim_strict=False), n_steps=bad_count(0))
-spec("chaos.ReluMap.fixed_points", lambda interval: TENT.fixed_points(interval), dict(interval=None),
+spec("piecewise.ReluMap.fixed_points", lambda interval: TENT.fixed_points(interval), dict(interval=None),
      interval=BAD_INTERVAL)
-spec("chaos.ReluMap.periodic_points", lambda p, interval=None: TENT.periodic_points(p, interval), dict(p=2),
+spec("piecewise.ReluMap.periodic_points", lambda p, interval=None: TENT.periodic_points(p, interval), dict(p=2),
      p=bad_count(1), interval=BAD_INTERVAL)
-spec("chaos.ReluMap.has_period", lambda p: TENT.has_period(p), dict(p=2), p=bad_count(1))
-spec("chaos.ReluMap.monotone_pieces", lambda t=1, interval=None: TENT.monotone_pieces(t, interval), dict(t=1),
+spec("piecewise.ReluMap.has_period", lambda p: TENT.has_period(p), dict(p=2), p=bad_count(1))
+spec("piecewise.ReluMap.monotone_pieces", lambda t=1, interval=None: TENT.monotone_pieces(t, interval), dict(t=1),
      t=bad_count(1), interval=BAD_INTERVAL)
-spec("chaos.ReluMap.lap_counts", lambda t_max, interval=None: TENT.lap_counts(t_max, interval), dict(t_max=2),
+spec("piecewise.ReluMap.lap_counts", lambda t_max, interval=None: TENT.lap_counts(t_max, interval), dict(t_max=2),
      t_max=bad_count(1), interval=BAD_INTERVAL)
-spec("chaos.ReluMapEnsemble", lambda **kw: chaos.ReluMapEnsemble(**kw),
+spec("piecewise.ReluMapEnsemble", lambda **kw: piecewise.ReluMapEnsemble(**kw),
      dict(a=np.ones((2, 3)), w=np.ones((2, 3)), b=np.ones((2, 3)), c=np.ones(2)),
      a=bad_array((2, 3)), w=bad_array((2, 3)), b=bad_array((2, 3)), c=bad_array((2,)),
      output=bad_choice(["linear", "relu"]))
-spec("chaos.ReluMapEnsemble.__getitem__", lambda i: ENS[i], dict(i=0),
+spec("piecewise.ReluMapEnsemble.__getitem__", lambda i: ENS[i], dict(i=0),
      i=st.sampled_from([1.0, "a", None, True, [0], 1j]))
-spec("chaos.ReluMapEnsemble.__call__", lambda x: ENS(x), dict(x=np.zeros(3)),
+spec("piecewise.ReluMapEnsemble.__call__", lambda x: ENS(x), dict(x=np.zeros(3)),
      x=st.one_of(POINTS, st.sampled_from([np.zeros(4), np.float64(0.0), np.zeros((2, 3))])))
-spec("chaos.ReluMapEnsemble.has_period3", lambda chunk=2000: ENS.has_period3(chunk=chunk), dict(),
+spec("piecewise.ReluMapEnsemble.has_period3", lambda chunk=2000: ENS.has_period3(chunk=chunk), dict(),
      chunk=bad_count(1, huge=False))
-spec("chaos.ReluMapEnsemble.has_period", lambda p: ENS.has_period(p), dict(p=3), p=bad_count(1))
+spec("piecewise.ReluMapEnsemble.has_period", lambda p: ENS.has_period(p), dict(p=3), p=bad_count(1))
 spec("chaos.TanhMap", lambda **kw: chaos.TanhMap(**kw), dict(a=[1.0], w=[1.0], b=[0.0]),
      a=bad_array((1,)), w=bad_array((1,)), b=bad_array((1,)), c=bad_real())
 spec("chaos.TanhMap.__call__", lambda x: TANH(x), dict(x=0.5), x=POINTS)
@@ -255,12 +255,12 @@ spec("chaos.random_tanh_map", lambda **kw: chaos.random_tanh_map(**kw), dict(wid
      width=bad_count(1), init=bad_choice(INIT_NAMES).filter(lambda v: not callable(v)), gain=bad_real(0.0, low_open=True),
      bias=st.sampled_from(["bogus", None, -1.0, NAN, [1.0]]), size=bad_count(1).filter(lambda v: v is not None),
      rng=BAD_RNG)
-spec("chaos.tent_map", chaos.tent_map, dict(), slope=bad_real(0.0, 1e307, low_open=True))
+spec("piecewise.tent_map", piecewise.tent_map, dict(), slope=bad_real(0.0, 1e307, low_open=True))
 spec("chaos.perturb", chaos.perturb, dict(fmap=TENT, scale=0.1),
      fmap=st.sampled_from([None, PL, ENS, TANH, 3]), scale=bad_real(0.0), rng=BAD_RNG)
-spec("chaos.compose_maps", chaos.compose_maps, dict(maps=[TENT]),
+spec("piecewise.compose_maps", piecewise.compose_maps, dict(maps=[TENT]),
      maps=st.sampled_from([None, [], [None], TENT, "ab", (TENT, 3), [TANH]]))
-spec("chaos.stack_lap_counts", chaos.stack_lap_counts, dict(maps=[TENT]),
+spec("piecewise.stack_lap_counts", piecewise.stack_lap_counts, dict(maps=[TENT]),
      maps=st.sampled_from([None, [], [None], TENT, [TENT, 3]]), interval=BAD_INTERVAL)
 spec("chaos.sharkovsky_key", chaos.sharkovsky_key, dict(n=3), n=bad_count(1, huge=False))
 spec("chaos.sharkovsky_precedes", chaos.sharkovsky_precedes, dict(m=3, n=5),
@@ -374,6 +374,9 @@ BAD_SHAPE = st.sampled_from([None, 3, (3,), (0, 3), (-1, 3), (3.0, 3), ("3", 3),
 for _name, _fn in init.INITIALIZERS.items():
     _shape = {"delta_orthogonal": (4, 4, 3), "sparse_orthogonal": (8, 8)}.get(_name, (4, 4))
     spec(f"init.{_name}", _fn, dict(shape=_shape), shape=BAD_SHAPE, gain=bad_real(0.0, low_open=True), rng=BAD_RNG)
+spec("init.get_initializer", init.get_initializer, dict(init="he"),
+     init=st.sampled_from([None, 3, "nope", b"he", 2.5]), name=st.sampled_from([None, 3, b"init"]))
+spec("init.iid_law", init.iid_law, dict(fn=init.he_normal), fn=st.sampled_from([None, 3, "he_normal"]))
 spec("init.fans", init.fans, dict(shape=(3, 4)), shape=st.sampled_from([None, 3, (3,), (0, 3), "ab", (3.5, 3), (True, 2)]))
 spec("init.idinit+options", init.idinit, dict(shape=(4, 4)),
      tau=st.sampled_from([0.0, NAN, INF, "1", None, True, 1j, [1.0]]), zero_preserving=BAD_FLAG,
@@ -395,8 +398,9 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 # Completeness: every public callable of the five modules is in the table
 # ---------------------------------------------------------------------------
 
-MODULES = {"recurrence": recurrence, "chaos": chaos, "atlas": atlas, "train": train, "init": init}
-NOT_CALLED = {"chaos.LyapunovEstimate", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
+MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas": atlas,
+           "train": train, "init": init}
+NOT_CALLED = {"chaos.LyapunovEstimate", "init.IIDLaw", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
               "train.Task", "train.TrainHistory"}  # plain records (NamedTuple / dataclass): no checks of their own
 
 
@@ -479,15 +483,15 @@ def test_ensemble_index_out_of_range_is_an_index_error_naming_i():
 # ---------------------------------------------------------------------------
 
 OVERSIZED = [
-    ("size", lambda: recurrence.glorot_radii(4, 10**9)),
-    ("n", lambda: recurrence.glorot_radii(10**6, 1)),
-    ("size", lambda: recurrence.complex_ginibre_radii(10, 10**10)),
-    ("n", lambda: recurrence.complex_ginibre_radii(10**16, 1)),
+    ("size", lambda: ginibre.glorot_radii(4, 10**9)),
+    ("n", lambda: ginibre.glorot_radii(10**6, 1)),
+    ("size", lambda: ginibre.complex_ginibre_radii(10, 10**10)),
+    ("n", lambda: ginibre.complex_ginibre_radii(10**16, 1)),
     ("steps", lambda: recurrence.log_norm_trajectory(np.eye(2), np.ones((1000, 2)), 10**7)),
     ("steps", lambda: recurrence.glorot_log_norms(4, 2, 10**10)),
-    ("size", lambda: recurrence.glorot_eigenvalues(4, 10**10)),
-    ("n", lambda: recurrence.complex_ginibre_radius_cdf(0.1, 10**9)),
-    ("n", lambda: recurrence.rescaling_radius(10**9, method="exact")),
+    ("size", lambda: ginibre.glorot_eigenvalues(4, 10**10)),
+    ("n", lambda: ginibre.complex_ginibre_radius_cdf(0.1, 10**9)),
+    ("n", lambda: ginibre.rescaling_radius(10**9, method="exact")),
     ("steps", lambda: recurrence.diagonal_log_norm_trajectory(np.ones(2), np.ones(2), 10**10)),
     ("size", lambda: chaos.random_relu_map(width=4, size=10**9)),
     ("width", lambda: chaos.random_relu_map(width=10**9, size=4)),
@@ -542,7 +546,7 @@ UNBOUNDED = [
     ("steps", lambda: train.train(MLP, TASK, activation="tanh", steps=10**12, lr=0.1)),
     ("n_draws", lambda: atlas.effective_sigma_w2(init.he_normal, n_draws=10**12)),
     ("n_rotations", lambda: atlas.expected_givens_density(10**6, 10**6)),
-    ("n", lambda: recurrence.complex_ginibre_radii(10**12, 10**6)),
+    ("n", lambda: ginibre.complex_ginibre_radii(10**12, 10**6)),
 ]
 
 
@@ -621,10 +625,10 @@ def test_issue_log_domain_promise_holds_for_huge_and_tiny_matrices():
 
 
 def test_issue_arnoldi_radius_of_the_zero_matrix_is_zero():
-    assert recurrence.spectral_radius(np.zeros((100, 100)), method="arnoldi") == 0.0
+    assert ginibre.spectral_radius(np.zeros((100, 100)), method="arnoldi") == 0.0
     stack = np.zeros((2, 80, 80))
     stack[1] = np.diag(np.arange(80.0))
-    np.testing.assert_allclose(recurrence.spectral_radius(stack, method="arnoldi"), [0.0, 79.0], rtol=1e-9)
+    np.testing.assert_allclose(ginibre.spectral_radius(stack, method="arnoldi"), [0.0, 79.0], rtol=1e-9)
 
 
 # ---------------------------------------------------------------------------
@@ -669,9 +673,9 @@ def test_bounded_recurrences_stay_finite_or_documented_minus_inf(seed, e_a, e_h,
 def test_spectral_radius_scales_and_is_finite(seed, e, n, zero):
     A = np.zeros((n, n)) if zero else np.random.default_rng(seed).standard_normal((n, n))
     for method in ("dense", "arnoldi"):
-        rho = recurrence.spectral_radius(A * 10.0**e, method=method)
+        rho = ginibre.spectral_radius(A * 10.0**e, method=method)
         assert math.isfinite(rho) and rho >= 0
-        base = recurrence.spectral_radius(A, method="dense")
+        base = ginibre.spectral_radius(A, method="dense")
         assert rho == pytest.approx(base * 10.0**e, rel=1e-8, abs=0.0)
 
 
@@ -700,11 +704,11 @@ def test_glorot_log_norms_tanh_extremes_are_finite_or_refused(e, h0, n):
 @given(e=st.integers(-300, 300), n=st.integers(1, 6))
 def test_glorot_eigenvalues_scale(e, n):
     try:
-        lam = recurrence.glorot_eigenvalues(n, 2, scale=10.0**e, rng=1)
+        lam = ginibre.glorot_eigenvalues(n, 2, scale=10.0**e, rng=1)
     except ValueError as exc:
         assert "scale" in str(exc) and e > 300 - 3
         return
-    base = recurrence.glorot_eigenvalues(n, 2, scale=1.0, rng=1)
+    base = ginibre.glorot_eigenvalues(n, 2, scale=1.0, rng=1)
     assert np.all(np.isfinite(lam))
     np.testing.assert_allclose(np.abs(lam), np.abs(base) * 10.0**e, rtol=1e-8)
 
@@ -714,12 +718,12 @@ def test_glorot_eigenvalues_scale(e, n):
        x=st.floats(-1e308, 1e308), alpha=st.floats(5e-324, 1.0, exclude_max=True), size=st.integers(1, 2**80),
        rho=st.floats(5e-324, 1e308))
 def test_edge_law_helpers_stay_in_range(r, n, big, x, alpha, size, rho):
-    p = recurrence.complex_ginibre_radius_cdf(r, n)
+    p = ginibre.complex_ginibre_radius_cdf(r, n)
     assert 0.0 <= p <= 1.0
     for ens in ("complex", "real"):
-        q = recurrence.gumbel_cdf(x, big, ensemble=ens)
+        q = ginibre.gumbel_cdf(x, big, ensemble=ens)
         assert 0.0 <= q <= 1.0
-        loc, scale = recurrence.gumbel_edge(big, ensemble=ens)
+        loc, scale = ginibre.gumbel_edge(big, ensemble=ens)
         assert math.isfinite(loc) and scale > 0
     eps = stats.dkw_bound(size, alpha)
     assert math.isfinite(eps) and eps > 0
@@ -727,7 +731,7 @@ def test_edge_law_helpers_stay_in_range(r, n, big, x, alpha, size, rho):
     assert tau >= 0 and (math.isfinite(tau) or rho >= 1)
     sat = recurrence.tanh_saturation(rho)
     assert 0 <= sat <= 0.15
-    assert math.isfinite(recurrence.ginibre_gamma(big))
+    assert math.isfinite(ginibre.ginibre_gamma(big))
 
 
 @MEDIUM
@@ -744,7 +748,7 @@ def test_diagonal_trajectory_never_overflows(e_l, e_c, n, steps):
 @given(q=st.floats(-6.0, 30.0), n=st.integers(2, 3000))
 def test_rescaling_radius_is_finite_positive(q, n):
     for method in ("auto", "exact"):
-        r = recurrence.rescaling_radius(n, q, method=method)
+        r = ginibre.rescaling_radius(n, q, method=method)
         assert math.isfinite(r) and r > 0
 
 
@@ -783,7 +787,7 @@ def test_wilson_interval_in_unit_interval(k, n, z):
 @given(e=st.integers(-200, 200), seed=st.integers(0, 100), width=st.integers(1, 6), p=st.integers(1, 4))
 def test_relu_maps_with_extreme_parameters_answer_or_name_them(e, seed, width, p):
     g = np.random.default_rng(seed)
-    f = chaos.ReluMap(a=g.standard_normal(width) * 10.0**e, w=g.standard_normal(width), b=g.standard_normal(width) * 10.0**e)
+    f = piecewise.ReluMap(a=g.standard_normal(width) * 10.0**e, w=g.standard_normal(width), b=g.standard_normal(width) * 10.0**e)
     try:
         found = f.has_period(p)
     except ValueError as exc:  # slopes of f^p beyond the float range: documented, and the cause is named
@@ -796,7 +800,7 @@ def test_relu_maps_with_extreme_parameters_answer_or_name_them(e, seed, width, p
 @MEDIUM
 @given(slope=st.floats(1e-300, 1e307), x0=st.floats(-1e300, 1e300), n_steps=st.integers(20, 200))
 def test_tent_orbits_give_an_exponent_or_name_the_overflow(slope, x0, n_steps):
-    f = chaos.tent_map(slope)
+    f = piecewise.tent_map(slope)
     try:
         est = chaos.lyapunov_1d(f, x0, n_steps=n_steps, n_discard=0)
     except ValueError as exc:
@@ -959,4 +963,4 @@ def test_huge_integers_where_they_are_legal(big):
     assert atlas.snap_sigma_w2(1.993, width=big, n_draws=1) == 1.99  # no sampling error: 3 digits
     assert init.fans((big, 3)) == (3, big)
     with pytest.raises(ValueError, match="n"):
-        recurrence.ginibre_gamma(big)
+        ginibre.ginibre_gamma(big)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from initdyn import init, recurrence as rec, stats
+from initdyn import ginibre as gin, init, recurrence as rec, stats
 
 # --------------------------------------------------------------------------------------------
 # log_norm_trajectory
@@ -155,32 +155,32 @@ def test_moment_bad_input():
 def test_gumbel_edge_constants():
     n = 1024
     g = math.log(n / (2 * math.pi * math.log(n) ** 2))
-    assert rec.ginibre_gamma(n) == pytest.approx(g)
-    loc, scale = rec.gumbel_edge(n)
+    assert gin.ginibre_gamma(n) == pytest.approx(g)
+    loc, scale = gin.gumbel_edge(n)
     assert loc == pytest.approx(1 + math.sqrt(g / (4 * n)))
     assert scale == pytest.approx(1 / math.sqrt(4 * n * g))
-    loc_r, scale_r = rec.gumbel_edge(n, ensemble="real")
+    loc_r, scale_r = gin.gumbel_edge(n, ensemble="real")
     assert scale_r == scale and loc_r == pytest.approx(loc - scale * math.log(2))
     # exp(-e^{-x}/2) at x is exp(-e^{-x'}) at x' = x + log 2
     r = loc + 0.3 * scale
-    assert rec.gumbel_cdf(r, n, ensemble="real") == pytest.approx(math.exp(-0.5 * math.exp(-0.3)))
-    assert rec.ginibre_gamma(163) < 0 < rec.ginibre_gamma(164)
+    assert gin.gumbel_cdf(r, n, ensemble="real") == pytest.approx(math.exp(-0.5 * math.exp(-0.3)))
+    assert gin.ginibre_gamma(163) < 0 < gin.ginibre_gamma(164)
 
 
 def test_gumbel_edge_undefined_for_small_n():
     with pytest.raises(ValueError, match="164"):
-        rec.gumbel_edge(163)
+        gin.gumbel_edge(163)
     with pytest.raises(ValueError):
-        rec.gumbel_edge(1024, ensemble="quaternion")
+        gin.gumbel_edge(1024, ensemble="quaternion")
     with pytest.raises(TypeError):
-        rec.ginibre_gamma(100.0)
+        gin.ginibre_gamma(100.0)
 
 
 def test_kostlan_sampler_matches_exact_cdf():
     # the sampler (top indices only) against the exact product formula: KS within DKW at 1e-3
     for n in (64, 5000):
-        x = rec.complex_ginibre_radii(n, 2000, rng=n)
-        assert stats.ks_distance(x, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(2000, 1e-3)
+        x = gin.complex_ginibre_radii(n, 2000, rng=n)
+        assert stats.ks_distance(x, lambda r: gin.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(2000, 1e-3)
 
 
 def test_kostlan_law_matches_eigenvalues_of_complex_ginibre():
@@ -189,7 +189,7 @@ def test_kostlan_law_matches_eigenvalues_of_complex_ginibre():
     n, size = 32, 600
     G = (gen.standard_normal((size, n, n)) + 1j * gen.standard_normal((size, n, n))) / math.sqrt(2 * n)
     rho = np.abs(np.linalg.eigvals(G)).max(axis=1)
-    assert stats.ks_distance(rho, lambda r: rec.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(size, 1e-3)
+    assert stats.ks_distance(rho, lambda r: gin.complex_ginibre_radius_cdf(r, n)) < stats.dkw_bound(size, 1e-3)
 
 
 @pytest.mark.slow
@@ -198,26 +198,26 @@ def test_gumbel_limit_with_the_published_rate():
     # sup |F_n - Gumbel| ~ (2/e) log log n / log n.  Deterministic: exact CDF on a fine grid.
     dist = {}
     for n in (10**3, 10**4, 10**6):
-        loc, scale = rec.gumbel_edge(n)
+        loc, scale = gin.gumbel_edge(n)
         grid = loc + scale * np.linspace(-4.0, 8.0, 1201)  # the sup sits near the Gumbel mode
-        dist[n] = np.abs(rec.complex_ginibre_radius_cdf(grid, n) - rec.gumbel_cdf(grid, n)).max()
+        dist[n] = np.abs(gin.complex_ginibre_radius_cdf(grid, n) - gin.gumbel_cdf(grid, n)).max()
         rate = 2 / math.e * math.log(math.log(n)) / math.log(n)
         assert 1.0 < dist[n] / rate < 1.4, (n, dist[n], rate)
     assert dist[10**3] > dist[10**4] > dist[10**6]
     # and a sample of radii at n = 10^6 is within that distance (plus DKW) of the Gumbel law
-    x = rec.complex_ginibre_radii(10**6, 2000, rng=3)
-    assert stats.ks_distance(x, lambda r: rec.gumbel_cdf(r, 10**6)) < dist[10**6] + stats.dkw_bound(2000, 1e-3)
+    x = gin.complex_ginibre_radii(10**6, 2000, rng=3)
+    assert stats.ks_distance(x, lambda r: gin.gumbel_cdf(r, 10**6)) < dist[10**6] + stats.dkw_bound(2000, 1e-3)
 
 
 @pytest.mark.slow
 def test_real_glorot_radii_exceed_one_as_chapter_reports():
     # Chapter 4, section 1: Glorot's spectral radius is above one with probability -> 1.
     # At n = 128 the probability is about 0.95 (400 matrices in the chapter); lower bound at 3 se.
-    rho = rec.glorot_radii(128, 300, rng=4)
+    rho = gin.glorot_radii(128, 300, rng=4)
     p = np.mean(rho > 1)
     assert p > 0.9 - 3 * math.sqrt(0.9 * 0.1 / 300)
     # and it is not the complex law: the real ensemble spreads more (lower median than complex)
-    assert np.median(rho) < rec.rescaling_radius(128, -math.log(math.log(2)), method="exact")
+    assert np.median(rho) < gin.rescaling_radius(128, -math.log(math.log(2)), method="exact")
 
 
 def test_arnoldi_matches_dense():
@@ -225,12 +225,12 @@ def test_arnoldi_matches_dense():
     # dense solver is slow under a multi-threaded BLAS on a busy machine)
     gen = np.random.default_rng(6)
     A = gen.standard_normal((8, 100, 100)) / math.sqrt(100)
-    np.testing.assert_allclose(rec.spectral_radius(A, method="arnoldi"), rec.spectral_radius(A, method="dense"),
+    np.testing.assert_allclose(gin.spectral_radius(A, method="arnoldi"), gin.spectral_radius(A, method="dense"),
                                rtol=1e-7)
-    np.testing.assert_array_equal(rec.spectral_radius(A), rec.spectral_radius(A, method="arnoldi"))
-    assert isinstance(rec.spectral_radius(A[0]), float)
+    np.testing.assert_array_equal(gin.spectral_radius(A), gin.spectral_radius(A, method="arnoldi"))
+    assert isinstance(gin.spectral_radius(A[0]), float)
     with pytest.raises(ValueError):
-        rec.spectral_radius(A, method="qr")
+        gin.spectral_radius(A, method="qr")
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,30 +242,30 @@ def test_rescaling_radius_paper_formula():
     for n in (192, 256, 384, 1024):
         g = math.log(n / (2 * math.pi * math.log(n) ** 2))
         x = 0.5772156649015329 + math.pi / math.sqrt(6)
-        assert rec.rescaling_radius(n) == pytest.approx(1 + math.sqrt(g / (4 * n)) + x / math.sqrt(4 * n * g))
+        assert gin.rescaling_radius(n) == pytest.approx(1 + math.sqrt(g / (4 * n)) + x / math.sqrt(4 * n * g))
 
 
 def test_rescaling_radius_small_n_is_finite_and_exact_quantile():
     for n in range(2, 200):
-        r = rec.rescaling_radius(n)
+        r = gin.rescaling_radius(n)
         assert np.isfinite(r) and r > 0
     for n in (2, 50, 163):
-        p = math.exp(-math.exp(-rec.GUMBEL_MEAN_PLUS_STD))
-        r = rec.rescaling_radius(n)
-        assert r == rec.rescaling_radius(n, method="exact")
-        assert float(rec.complex_ginibre_radius_cdf(r, n)) == pytest.approx(p, abs=1e-10)
+        p = math.exp(-math.exp(-gin.GUMBEL_MEAN_PLUS_STD))
+        r = gin.rescaling_radius(n)
+        assert r == gin.rescaling_radius(n, method="exact")
+        assert float(gin.complex_ginibre_radius_cdf(r, n)) == pytest.approx(p, abs=1e-10)
 
 
 def test_rescaling_rule_switch_is_explicit():
     # "paper" refuses n < 164 (gamma_n <= 0), naming n; "auto" (the default) is the exact quantile below and
     # the paper's formula from 164 on, with the jump the formula's divergence at gamma_n -> 0+ forces.
     with pytest.raises(ValueError, match="n: the paper's rule needs gamma_n > 0"):
-        rec.rescaling_radius(163, method="paper")
-    assert rec.rescaling_radius(163) == rec.rescaling_radius(163, method="exact")
-    assert rec.rescaling_radius(164) == rec.rescaling_radius(164, method="paper")
-    assert rec.rescaling_radius(164) > 2 * rec.rescaling_radius(163) - 0.1   # 2.219 against 1.075
+        gin.rescaling_radius(163, method="paper")
+    assert gin.rescaling_radius(163) == gin.rescaling_radius(163, method="exact")
+    assert gin.rescaling_radius(164) == gin.rescaling_radius(164, method="paper")
+    assert gin.rescaling_radius(164) > 2 * gin.rescaling_radius(163) - 0.1   # 2.219 against 1.075
     for n in (164, 192, 256, 1024, 8192):   # the formula stays above the exact quantile: no crossing to join at
-        assert rec.rescaling_radius(n, method="paper") > rec.rescaling_radius(n, method="exact")
+        assert gin.rescaling_radius(n, method="paper") > gin.rescaling_radius(n, method="exact")
     with pytest.raises(ValueError, match="n: the paper's rule"):
         init.rescaled_glorot((100, 100), method="paper", rng=0)
     np.testing.assert_array_equal(init.rescaled_glorot((100, 100), rng=0),
@@ -275,21 +275,21 @@ def test_rescaling_rule_switch_is_explicit():
 def test_exact_rescaling_gives_nominal_probability_for_complex_ginibre():
     # rho < r_n(x) with probability exactly e^{-e^{-x}} under Kostlan's law: 4000 exact samples
     n, size = 3000, 4000
-    x = rec.complex_ginibre_radii(n, size, rng=8)
-    for q in (0.0, 1.0, rec.GUMBEL_MEAN_PLUS_STD):
+    x = gin.complex_ginibre_radii(n, size, rng=8)
+    for q in (0.0, 1.0, gin.GUMBEL_MEAN_PLUS_STD):
         p = math.exp(-math.exp(-q))
-        phat = np.mean(x < rec.rescaling_radius(n, q, method="exact"))
+        phat = np.mean(x < gin.rescaling_radius(n, q, method="exact"))
         assert abs(phat - p) < 3 * math.sqrt(p * (1 - p) / size)
 
 
 def test_rescaled_glorot_variance_and_shape():
     n = 512
     W = init.rescaled_glorot((n, n), rng=0)
-    target = 1.0 / (n * rec.rescaling_radius(n) ** 2)
+    target = 1.0 / (n * gin.rescaling_radius(n) ** 2)
     # relative standard error of a variance from n^2 Gaussian entries: sqrt(2/n^2)
     assert abs(W.var() / target - 1) < 4 * math.sqrt(2.0) / n
     W2 = init.rescaled_glorot((n, n), rng=0, gain=2.0, quantile=0.0)
-    assert W2.std() / (2.0 / (math.sqrt(n) * rec.rescaling_radius(n, 0.0))) == pytest.approx(1, abs=0.01)
+    assert W2.std() / (2.0 / (math.sqrt(n) * gin.rescaling_radius(n, 0.0))) == pytest.approx(1, abs=0.01)
     assert init.INITIALIZERS["rescaled_glorot"] is init.rescaled_glorot
     small = init.rescaled_glorot((8, 8), rng=1)
     assert np.all(np.isfinite(small))
@@ -301,11 +301,11 @@ def test_rescaled_glorot_probability_below_one():
     # matrices exactly; for real (Glorot) matrices the upper tail of the radius law is within
     # 0.03 of the complex one at these widths (chapter 4, section 3), so: 3 se + 0.03.
     size = 300
-    p = math.exp(-math.exp(-rec.GUMBEL_MEAN_PLUS_STD))
-    rho = rec.spectral_radius(np.stack([init.rescaled_glorot((128, 128), rng=s) for s in range(size)]))
+    p = math.exp(-math.exp(-gin.GUMBEL_MEAN_PLUS_STD))
+    rho = gin.spectral_radius(np.stack([init.rescaled_glorot((128, 128), rng=s) for s in range(size)]))
     assert abs(np.mean(rho < 1) - p) < 3 * math.sqrt(p * (1 - p) / size) + 0.03
     # n = 256 (the paper's formula): at least as safe as advertised (conservative at finite n)
-    rho = rec.glorot_radii(256, 150, rng=9) / rec.rescaling_radius(256)
+    rho = gin.glorot_radii(256, 150, rng=9) / gin.rescaling_radius(256)
     assert np.mean(rho < 1) > p - 3 * math.sqrt(p * (1 - p) / 150)
 
 
@@ -321,7 +321,7 @@ def test_rescaled_glorot_bad_input():
     with pytest.raises(ValueError):
         init.rescaled_glorot((300, 300), quantile=-50.0)
     with pytest.raises(ValueError):
-        rec.rescaling_radius(300, method="asymptotic")
+        gin.rescaling_radius(300, method="asymptotic")
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_glorot_log_norms_bad_input():
 
 def test_diagonal_matches_direct_iteration_and_does_not_overflow():
     gen = np.random.default_rng(10)
-    lam = rec.glorot_eigenvalues(16, 3, rng=gen)
+    lam = gin.glorot_eigenvalues(16, 3, rng=gen)
     c0 = gen.standard_normal((3, 16)) + 1j * gen.standard_normal((3, 16))
     out = rec.diagonal_log_norm_trajectory(lam, c0, 9)
     assert out.shape == (3, 10)
@@ -385,7 +385,7 @@ def test_diagonal_bad_input():
     with pytest.raises(TypeError):
         rec.diagonal_log_norm_trajectory(np.array(["a", "b"]), np.ones(2), 1)
     with pytest.raises(ValueError):
-        rec.glorot_eigenvalues(8, 2, scale=-1.0)
+        gin.glorot_eigenvalues(8, 2, scale=-1.0)
 
 
 def test_tanh_saturation_one_mode_prediction():
@@ -398,7 +398,7 @@ def test_tanh_saturation_one_mode_prediction():
     h0 = np.zeros(n)
     h0[0] = math.sqrt(n)
     L = rec.log_norm_trajectory(A, h0, 1000, activation="tanh")
-    rho = rec.spectral_radius(A)
+    rho = gin.spectral_radius(A)
     keep = rho > 1.01
     assert keep.sum() >= 6
     ratio = np.exp(2 * L[keep, -1]) / n / rec.tanh_saturation(rho[keep])
@@ -439,7 +439,7 @@ def test_eig_matches_power_on_glorot(n, scale):
     tol = _eig_tolerance(A, t)
     assert np.all(np.abs(e - p) <= tol), (np.abs(e - p) / tol).max()
     # the growth rate tends to log rho(A), which neither method is told
-    rho = rec.spectral_radius(A)
+    rho = gin.spectral_radius(A)
     assert abs((e[:, -1] - e[:, steps // 2]).mean() / (steps - steps // 2) - math.log(rho)) < 5e-3
 
 
@@ -560,16 +560,16 @@ def test_stack_with_huge_and_tiny_matrices_keeps_each_bit_for_bit_where_nothing_
 def test_arnoldi_falls_back_to_dense_where_arpack_stops():
     A = np.zeros((90, 90))
     A[0, 1] = 2.0  # rank one, nilpotent: A v0 lies in a one-dimensional subspace
-    assert rec.spectral_radius(A, method="arnoldi") == pytest.approx(0.0, abs=1e-12)
+    assert gin.spectral_radius(A, method="arnoldi") == pytest.approx(0.0, abs=1e-12)
 
 
 def test_oversized_and_unbounded_requests_name_what_to_reduce():
     with pytest.raises(ValueError, match=r"size: .*GiB.*reduce size"):
-        rec.glorot_radii(8, 10**10)
+        gin.glorot_radii(8, 10**10)
     with pytest.raises(ValueError, match=r"steps: .*GiB"):
         rec.log_norm_trajectory(np.eye(2), np.ones(2), 10**10)
     with pytest.raises(ValueError, match="method"):
-        rec.glorot_radii(8, 2, method="qr")
+        gin.glorot_radii(8, 2, method="qr")
     with pytest.raises(TypeError, match="cdf"):
         stats.ks_distance(np.linspace(0, 1, 5), None)
 
@@ -581,5 +581,5 @@ def test_spectral_radius_of_a_defective_matrix_is_as_documented(method):
     n = 100
     q = init.orthogonal((n, n), rng=0)
     a = q @ np.eye(n, k=1) @ q.T
-    rho = rec.spectral_radius(a, method=method)
+    rho = gin.spectral_radius(a, method=method)
     assert 0.2 * 1e-16 ** (1 / n) < rho < 5 * 1e-16 ** (1 / n)

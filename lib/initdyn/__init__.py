@@ -9,15 +9,20 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.exact`: exact finite-width signal distributions of ReLU networks (chapter 3).
 - :mod:`initdyn.spectra`: singular-value spectra of input-output Jacobians, dynamical isometry (chapter 2).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
-- :mod:`initdyn.recurrence`: long linear recurrences, Glorot spectral radius, rescaled Glorot (chapter 4).
-- :mod:`initdyn.chaos`: periodic points, Li-Yorke chaos and Lyapunov exponents of random recurrent maps (chapter 5).
+- :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling (chapter 4).
+- :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
+- :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
+- :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
+- :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
 - :mod:`initdyn.atlas`: every initializer on the diagnostics of chapters 1-5, residual stacks (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
 
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import activations, atlas, chaos, exact, init, meanfield, network, recurrence, spectra, train
+from . import (activations, atlas, chaos, exact, ginibre, init, meanfield, network, piecewise, recurrence, spectra,
+               stats, train)
 
 __version__ = "0.1.0"
-__all__ = ["atlas", "chaos", "exact", "activations", "init", "meanfield", "network", "recurrence", "spectra", "train", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "exact", "ginibre", "init", "meanfield", "network", "piecewise",
+           "recurrence", "spectra", "stats", "train", "__version__"]

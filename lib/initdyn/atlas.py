@@ -107,24 +107,10 @@ def _check_init(fn, name="init"):
     return fn
 
 
-def _checked_draw(fn, name, shape, kwargs):
-    """``fn(shape, **kwargs)``, checked to be a finite real array of that shape (else an error naming ``name``)."""
-    w = fn(shape, **kwargs)
-    arr = None if isinstance(w, (str, bytes)) else np.asarray(w)
-    label = getattr(fn, "__name__", type(fn).__name__)
-    if arr is None or arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name}: the initializer {label} returned {type(w).__name__}, expected a float array of shape {shape}")
-    if arr.shape != tuple(shape):
-        raise ValueError(f"{name}: the initializer {label} returned shape {arr.shape} for shape {tuple(shape)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: the initializer {label} returned NaN or inf for shape {tuple(shape)}")
-    return w
-
-
 def _checking(fn, name):
-    """``fn`` with every draw checked by :func:`_checked_draw` (same calls, same values)."""
+    """``fn`` with every draw checked by ``initdyn.init._checked_draw`` (same calls, same values)."""
     def checked(shape, **kwargs):
-        return _checked_draw(fn, name, shape, kwargs)
+        return init._checked_draw(fn, shape, name=name, **kwargs)
 
     checked.__name__ = getattr(fn, "__name__", type(fn).__name__)
     return checked
@@ -200,7 +186,7 @@ def effective_sigma_w2(fn, *, width: int = 100, n_draws: int = 10, rng=None) -> 
                  reduce="width")
     gen = as_rng(rng)
     with np.errstate(over="ignore"):  # entries beyond 1e154 square to inf: reported below
-        out = float(np.mean([width * np.mean(w * w) for w in (_checked_draw(fn, "fn", (width, width), {"rng": gen})
+        out = float(np.mean([width * np.mean(w * w) for w in (init._checked_draw(fn, (width, width), name="fn", rng=gen)
                                                                 for _ in range(n_draws))]))
     if not math.isfinite(out):
         raise ValueError(f"fn: the mean squared entry of its draws overflows float64 (entries beyond ~1e154)")
@@ -316,7 +302,7 @@ def recurrence_growth(fn, *, n: int = 100, n_matrices: int = 20, steps: int | No
                  reduce="n_matrices or n")
     steps = math.ceil(4 * math.sqrt(n)) if steps is None else check_count(steps, "steps", minimum=1)
     gen = as_rng(rng)
-    A = np.stack([_checked_draw(fn, "fn", (n, n), {"rng": gen}) for _ in range(n_matrices)])
+    A = np.stack([init._checked_draw(fn, (n, n), name="fn", rng=gen) for _ in range(n_matrices)])
     h0 = gen.standard_normal((n_matrices, 1, n))
     traj = recurrence.log_norm_trajectory(A, h0, steps)[:, 0]
     return (traj[:, -1] - traj[:, 0]) / math.log(10)
@@ -334,7 +320,7 @@ def period3_probability(fn, *, width: int = 16, n_maps: int = 400, rng=None) -> 
     n_maps = check_count(n_maps, "n_maps", minimum=1)
     check_nbytes(8 * 6 * n_maps * width, "n_maps" if n_maps > width else "width", n_maps if n_maps > width else width,
                  what=f"the parameters of {n_maps} maps of width {width}", reduce="n_maps or width")
-    draw = fn if fn in chaos._IID_LAWS else _checking(fn, "fn")  # the i.i.d. laws are drawn in one call
+    draw = fn if init.iid_law(fn) is not None else _checking(fn, "fn")  # the i.i.d. laws are drawn in one call
     ens = chaos.random_relu_map(width=width, init=draw, size=n_maps, rng=rng)
     return int(np.sum(ens.has_period3())), int(n_maps)
 
@@ -404,7 +390,7 @@ def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int =
     for r, (name, fn) in enumerate(inits.items()):
         # An initializer's own ValueError (a shape it cannot serve) leaves its cell undefined; the
         # i.i.d. schemes serve every shape and keep their identity (the ensembles draw them in one call).
-        g = fn if fn in chaos._IID_LAWS else _refusing(fn)
+        g = fn if init.iid_law(fn) is not None else _refusing(fn)
 
         def cell(column, compute):
             try:

@@ -60,6 +60,7 @@ import math
 
 import numpy as np
 from scipy import special, stats
+from scipy.interpolate import CubicSpline
 
 from ._validate import (as_rng, check_finite_array, check_int, check_memory, check_real, check_scalar_variance,
                         check_variance, describe)
@@ -795,8 +796,6 @@ _MAX_BIASED_WORK = 2e11
 
 def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
     r"""R = v_L G_L / (N q0) with v_1 = sigma_w2 q0 + sigma_b2, v_{l+1} = sigma_b2 + (sigma_w2/N) G_l v_l."""
-    from scipy.interpolate import CubicSpline
-
     if depth > _MAX_BIASED_DEPTH:
         raise ValueError(
             f"depth: with sigma_b2 > 0 the law is integrated layer by layer; {depth} layers is more than the "

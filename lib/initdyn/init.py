@@ -29,10 +29,13 @@ initializers of later chapters live here too.
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ._structured import givens_orthogonal, identity_like, kernel_order
 from ._validate import as_rng, check_flag, describe, check_nbytes, check_positive, check_real, check_shape
+from .ginibre import GUMBEL_MEAN_PLUS_STD, rescaling_radius
 
 __all__ = [
     "fans",
@@ -49,6 +52,10 @@ __all__ = [
     "delta_orthogonal",
     "rescaled_glorot",
     "INITIALIZERS",
+    "ALIASES",
+    "get_initializer",
+    "IIDLaw",
+    "iid_law",
 ]
 
 
@@ -289,8 +296,6 @@ def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserv
     -------
     W : ndarray of ``shape``
     """
-    from ._structured import identity_like
-
     dims, gain = _prepare(shape, gain, work=1.5)
     zero_preserving = check_flag(zero_preserving, "zero_preserving")
     patch_maintain = check_flag(patch_maintain, "patch_maintain")
@@ -327,8 +332,6 @@ def _check_delta_shape(dims, name):
 
 
 def _delta(dims, centre):
-    from ._structured import kernel_order
-
     W = np.zeros((dims[0], dims[1], math.prod(dims[2:])))
     W[:, :, kernel_order(dims[2:])[0]] = centre
     return W.reshape(dims)
@@ -380,8 +383,6 @@ def sparse_orthogonal(shape, *, gain: float = 1.0, rng=None, density: float = 0.
     -------
     W : ndarray of ``shape``, or ``(W, info)`` with ``return_info``
     """
-    from ._structured import givens_orthogonal
-
     dims, gain = _prepare(shape, gain, work=1.5)
     return_info = check_flag(return_info, "return_info")
     # the matrix, its support and the per-run work arrays (about 4 bytes-per-entry matrices' worth)
@@ -437,7 +438,7 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
 
     Notes
     -----
-    ``method`` is that of :func:`initdyn.recurrence.rescaling_radius`: ``"auto"`` (the default) switches
+    ``method`` is that of :func:`initdyn.ginibre.rescaling_radius`: ``"auto"`` (the default) switches
     explicitly at ``n = 164`` from the exact quantile below to the paper's formula above, ``"paper"``
     refuses ``n < 164``, ``"exact"`` uses the exact quantile at every ``n``.
 
@@ -446,13 +447,11 @@ def rescaled_glorot(shape, *, gain: float = 1.0, rng=None, quantile: float | Non
     :math:`r_n(x)`, the exact finite-n quantile, at the same probability :math:`e^{-e^{-x}}`, of
     the spectral radius of a complex Ginibre matrix (Kostlan 1992), the law whose Gumbel limit the
     formula is: defined for every ``n``, never NaN.  See
-    :func:`initdyn.recurrence.rescaling_radius` (``method="exact"`` gives it at every ``n``).
+    :func:`initdyn.ginibre.rescaling_radius` (``method="exact"`` gives it at every ``n``).
     Just above 164 the formula itself divides by :math:`\sqrt{\gamma_n} \to 0` (:math:`r = 2.2` at
     ``n = 164``, 1.13 at 256 against an exact quantile of 1.06): it is kept there so that results
     at the paper's widths are the paper's; chapter 4 measures what that costs.
     """
-    from .recurrence import GUMBEL_MEAN_PLUS_STD, rescaling_radius
-
     dims, gain = _prepare(shape, gain)
     if len(dims) != 2 or dims[0] != dims[1]:
         raise ValueError(f"shape: rescaled_glorot serves square recurrent weights (n, n), got {dims}")
@@ -481,3 +480,86 @@ INITIALIZERS = {
     "delta_orthogonal": delta_orthogonal,
     "rescaled_glorot": rescaled_glorot,
 }
+
+
+#: Short names accepted wherever an initializer is named (``init="he"``) -> keys of :data:`INITIALIZERS`.
+ALIASES = {"he": "he_normal", "kaiming": "he_normal", "glorot": "glorot_normal", "xavier": "glorot_normal",
+           "lecun": "lecun_normal"}
+
+
+def get_initializer(init, name: str = "init") -> Callable:
+    """The initializer named ``init`` (a key of :data:`INITIALIZERS` or :data:`ALIASES`, any case), or
+    ``init`` itself when it is a callable ``f(shape, *, gain, rng)``.
+
+    Raises ``ValueError`` naming ``name`` for an unknown name and ``TypeError`` for anything else.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected the argument name to report in errors (a str), got {describe(name)}")
+    if callable(init):
+        return init
+    if not isinstance(init, str):
+        raise TypeError(f"{name}: expected an initializer name or a callable f(shape, *, gain, rng), "
+                        f"got {describe(init)}")
+    key = ALIASES.get(init.lower(), init.lower())
+    if key not in INITIALIZERS:
+        raise ValueError(f"{name}: unknown initializer {init!r}; expected one of "
+                         f"{sorted(set(ALIASES) | set(INITIALIZERS))}")
+    return INITIALIZERS[key]
+
+
+class IIDLaw(NamedTuple):
+    """The law of an initializer whose entries are i.i.d. with a variance fixed by the fans."""
+
+    #: ``"normal"`` or ``"uniform"`` (symmetric about 0).
+    kind: str
+    #: ``variance(fan_in, fan_out)`` at ``gain = 1``; a gain multiplies the standard deviation.
+    variance: Callable[[int, int], float]
+
+
+_IID_LAWS = {
+    glorot_normal: IIDLaw("normal", lambda fan_in, fan_out: 2.0 / (fan_in + fan_out)),
+    glorot_uniform: IIDLaw("uniform", lambda fan_in, fan_out: 2.0 / (fan_in + fan_out)),
+    he_normal: IIDLaw("normal", lambda fan_in, fan_out: 2.0 / fan_in),
+    he_uniform: IIDLaw("uniform", lambda fan_in, fan_out: 2.0 / fan_in),
+    lecun_normal: IIDLaw("normal", lambda fan_in, fan_out: 1.0 / fan_in),
+}
+
+
+def iid_law(fn) -> IIDLaw | None:
+    """The :class:`IIDLaw` of ``fn`` if it draws i.i.d. entries whose law only the fans fix, else ``None``.
+
+    Such initializers can be drawn for a whole ensemble of layers in one call with the same law
+    (:func:`initdyn.chaos.random_relu_map`, :func:`initdyn.atlas.period3_probability`).
+    """
+    if not callable(fn):
+        raise TypeError(f"fn: expected an initializer f(shape, *, gain, rng), got {describe(fn)}")
+    try:
+        return _IID_LAWS.get(fn)
+    except TypeError:  # an unhashable callable is not one of ours
+        return None
+
+
+def _checked_draw(fn, shape, *, name: str = "init", context: str | None = None, **kwargs) -> np.ndarray:
+    """``fn(shape, **kwargs)``, checked to be a finite real array of that shape.
+
+    For initializers supplied by a user: a wrong return value raises ``TypeError``/``ValueError``
+    naming ``name`` and the initializer, instead of a numpy error further down.  With ``context``
+    (e.g. ``"the layer shape (16, 1) of a map R -> R^n -> R"``), a ``TypeError``/``ValueError`` that
+    ``fn`` itself raises is re-raised with that context and ``name`` prefixed.
+    """
+    label = getattr(fn, "__name__", type(fn).__name__)
+    try:
+        w = fn(shape, **kwargs)
+    except (TypeError, ValueError) as exc:
+        if context is None:
+            raise
+        raise type(exc)(f"{name}: the initializer {label} cannot serve {context}: {exc}") from exc
+    arr = None if isinstance(w, (str, bytes)) else np.asarray(w)
+    if arr is None or arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: the initializer {label} returned {type(w).__name__}, "
+                        f"expected a float array of shape {tuple(shape)}")
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name}: the initializer {label} returned shape {arr.shape} for shape {tuple(shape)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: the initializer {label} returned NaN or inf for shape {tuple(shape)}")
+    return w

@@ -24,7 +24,7 @@ import numpy as np
 from ._validate import (as_rng, check_broadcast, check_choice, check_finite_array, check_int, check_memory,
                         check_real, check_scalar_variance, check_variance, describe)
 from .activations import get_activation
-from .init import orthogonal
+from .init import get_initializer, orthogonal
 
 __all__ = [
     "RandomNetwork",
@@ -384,14 +384,7 @@ def network_from_initializer(init, *, width, depth, sigma_b2=0.0, gain=1.0, rng=
     law, so there is no ``sigma_w2``: its mean-field value is ``width * mean(W**2)``.  Defined in chapter 6,
     where it feeds the atlas of initializers.  ``init`` must return a finite ``(width, width)`` array.
     """
-    from . import init as _init
-
-    if isinstance(init, str):
-        if init not in _init.INITIALIZERS:
-            raise ValueError(f"init: unknown initializer {init!r}; expected one of {sorted(_init.INITIALIZERS)}")
-        init = _init.INITIALIZERS[init]
-    if not callable(init):
-        raise TypeError(f"init: expected an initializer f(shape, *, gain, rng) or its name, got {describe(init)}")
+    init = get_initializer(init, "init")
     width, depth = _check_size(width, depth)
     sigma_b2 = check_scalar_variance(sigma_b2, "sigma_b2")
     check_real(gain, "gain")  # a real number; its range is the initializer's to check

@@ -81,7 +81,7 @@ def label(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: boo
 
 def theory_vs_simulation(ax, x_theory, theory, x_sim, samples, *, label: str | None = None, color=None,
                          axis: int = 0, marker: str = "o"):
-    """A theory line and simulation means with 95% confidence intervals over ``axis`` of ``samples``.
+    r"""A theory line and simulation means with 95% confidence intervals over ``axis`` of ``samples``.
 
     ``samples`` holds independent repetitions along ``axis``; the error bar is the Student-t 95%
     interval of their mean (:func:`initdyn.stats.mean_interval`: with 3 repetitions
