@@ -52,7 +52,7 @@ def main():
     t_sh, _ = best_of(lambda: use(exact.shared_squared_norm_ratio(width=1000, depth=100)))
     print(f"{'shared, N=1000, L=100':30s} {'':10s} {t_sh:14.4f} {'-':>11s}")
     t_sim, _ = best_of(lambda: exact.simulate_squared_norm_ratio(width=30, depth=30, sigma_w2=2.0,
-                                                                 n_networks=1000, rng=0), repeat=1)
+                                                                 n_samples=1000, rng=0), repeat=1)
     print(f"{'Monte Carlo, 1000 nets N=L=30':30s} {'':10s} {t_sim:14.4f} {'-':>11s}")
 
 

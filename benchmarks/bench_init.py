@@ -54,7 +54,7 @@ def main():
     print(f"{'idinit (256, 64, 3, 3)':34s} {t:9.4f}")
 
     print("\natlas (the chapter's settings), per initializer and total; target 90 s")
-    settings = dict(seed=6, width=100, depth=100, n_nets=3, n_networks=10, n_matrices=20, map_width=16, n_maps=400)
+    settings = dict(seed=6, width=100, depth=100, map_width=16, n_samples=dict(spread=3, survival=10, recurrence=20, period3=400))
     total = 0.0
     for name, fn in atlas.default_initializers().items():
         t0 = time.perf_counter()

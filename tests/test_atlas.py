@@ -10,7 +10,7 @@ from scipy import special
 
 from initdyn import atlas, chaos, exact, init, meanfield, network, recurrence, spectra
 
-SMALL = dict(width=20, depth=8, n_nets=2, n_networks=4, n_matrices=3, map_width=8, n_maps=40)
+SMALL = dict(width=20, depth=8, map_width=8, n_samples=dict(spread=2, survival=4, recurrence=3, period3=40))
 
 
 # ---------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def test_atlas_cells_are_the_single_purpose_functions(small_table):
     assert table.names == list(inits) and table.settings["seed"] == 3
     for r, fn in enumerate(inits.values()):
         col = {k: v[r] for k, v in table.columns.items()}
-        sw2 = atlas.snap_sigma_w2(atlas.effective_sigma_w2(fn, width=s["width"], rng=3), width=s["width"], n_draws=10)
+        sw2 = atlas.snap_sigma_w2(atlas.effective_sigma_w2(fn, width=s["width"], rng=3), width=s["width"], n_samples=10)
         assert col["sigma_w2"] == sw2
         if atlas.meanfield_applies(fn):
             cells = atlas.meanfield_cells(sw2)
@@ -41,25 +41,25 @@ def test_atlas_cells_are_the_single_purpose_functions(small_table):
             assert all(np.isnan(col[k]) for k in ("chi1_tanh", "chi1_relu", "xi_q_relu"))
         for act in ("tanh", "relu"):
             direct = np.median(atlas.jacobian_spread(fn, activation=act, width=s["width"], depth=s["depth"],
-                                                     n_nets=s["n_nets"], rng=3))
+                                                     n_samples=s["n_samples"]["spread"], rng=3))
             assert col[f"spread_{act}"] == direct
         assert col["survival"] == np.median(atlas.norm_survival(fn, width=s["width"], depth=s["depth"],
-                                                                n_networks=s["n_networks"], rng=3))
-        assert col["recurrence"] == np.median(atlas.recurrence_growth(fn, n=s["width"], n_matrices=s["n_matrices"],
+                                                                n_samples=s["n_samples"]["survival"], rng=3))
+        assert col["recurrence"] == np.median(atlas.recurrence_growth(fn, n=s["width"], n_samples=s["n_samples"]["recurrence"],
                                                                       rng=3))
     # Period 3: the mirrored scheme cannot serve the (8, 1) first layer of a width-8 map -> NaN.
-    k, n = atlas.period3_probability(init.he_normal, width=s["map_width"], n_maps=s["n_maps"], rng=3)
+    k, n = atlas.period3_probability(init.he_normal, width=s["map_width"], n_samples=s["n_samples"]["period3"], rng=3)
     assert table.columns["period3"][0] == k / n
     assert np.isnan(table.columns["period3"][2])
 
 
 def test_snap_sigma_w2():
     # width 100, 10 draws: 3 standard errors = 1.34%.
-    assert atlas.snap_sigma_w2(1.993, width=100, n_draws=10) == 2.0
-    assert atlas.snap_sigma_w2(1.44, width=100, n_draws=10) == 1.44
-    assert atlas.snap_sigma_w2(0.8368, width=100, n_draws=10) == 0.84
-    assert atlas.snap_sigma_w2(1.0, width=100, n_draws=10) == 1.0
-    assert atlas.snap_sigma_w2(1.44, width=10, n_draws=1) == 1.4  # 3 SE = 42%: 2 digits
+    assert atlas.snap_sigma_w2(1.993, width=100, n_samples=10) == 2.0
+    assert atlas.snap_sigma_w2(1.44, width=100, n_samples=10) == 1.44
+    assert atlas.snap_sigma_w2(0.8368, width=100, n_samples=10) == 0.84
+    assert atlas.snap_sigma_w2(1.0, width=100, n_samples=10) == 1.0
+    assert atlas.snap_sigma_w2(1.44, width=10, n_samples=1) == 1.4  # 3 SE = 42%: 2 digits
 
 
 def test_meanfield_cells_are_chapter_one():
@@ -101,8 +101,8 @@ def test_atlas_bad_input():
         atlas.atlas_table({"x": 3})
     with pytest.raises(TypeError, match="init"):
         atlas.jacobian_spread("he", activation="relu")
-    with pytest.raises(ValueError, match="n_nets"):
-        atlas.jacobian_spread(init.he_normal, activation="relu", n_nets=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        atlas.jacobian_spread(init.he_normal, activation="relu", n_samples=0)
     with pytest.raises(ValueError, match="activation|unknown"):
         atlas.jacobian_spread(init.he_normal, activation="swishy")
 
@@ -129,7 +129,7 @@ def test_jacobian_spread_closed_forms():
     gen.standard_normal((depth, width))
     x = gen.standard_normal(width)
     p = np.mean(x > 0)
-    got = atlas.jacobian_spread(init.idinit, activation="relu", width=width, depth=depth, n_nets=1, rng=7)
+    got = atlas.jacobian_spread(init.idinit, activation="relu", width=width, depth=depth, n_samples=1, rng=7)
     assert got[0] == pytest.approx((1 - p) / p, rel=1e-12)
 
 
@@ -138,34 +138,34 @@ def test_jacobian_spread_matches_free_probability_for_gaussian_relu():
     # Gaussian ReLU (mu2/mu1^2 = 1/p = 2, s1 = -1), valid for width >> depth.  Width 300, depth 3: theory 6.
     # The statistic of one network has a spread of ~25% here (30 networks: SE of the mean ~5%); finite-width
     # corrections are O(L/N), so allow 15%.
-    vals = atlas.jacobian_spread(init.he_normal, activation="relu", width=300, depth=3, n_nets=30, rng=2)
+    vals = atlas.jacobian_spread(init.he_normal, activation="relu", width=300, depth=3, n_samples=30, rng=2)
     theory = spectra.jacobian_spectrum_moments(depth=3, sigma_w2=2.0, sigma_b2=0.0, activation="relu")[1]
     assert theory == pytest.approx(6.0)
     assert vals.mean() == pytest.approx(theory, rel=0.15)
 
 
 def test_norm_survival_exact_cases_and_he_median():
-    assert np.allclose(atlas.norm_survival(init.idinit, width=10, depth=5, n_networks=3, rng=0), 1.0, rtol=1e-12)
-    assert np.allclose(atlas.norm_survival(init.looks_linear, width=10, depth=5, n_networks=3, rng=0), 1.0,
+    assert np.allclose(atlas.norm_survival(init.idinit, width=10, depth=5, n_samples=3, rng=0), 1.0, rtol=1e-12)
+    assert np.allclose(atlas.norm_survival(init.looks_linear, width=10, depth=5, n_samples=3, rng=0), 1.0,
                        rtol=1e-12)
     # He: the fraction of samples below the exact median (chapter 3) is 1/2, SE sqrt(1/4n); 4 SE.
     n = 400
-    r = atlas.norm_survival(init.he_normal, width=20, depth=10, n_networks=n, rng=5)
+    r = atlas.norm_survival(init.he_normal, width=20, depth=10, n_samples=n, rng=5)
     med = exact.squared_norm_ratio(width=20, depth=10, sigma_w2=2.0).median()
     assert abs(np.mean(r < med) - 0.5) < 4 * math.sqrt(0.25 / n)
 
 
 def test_recurrence_growth_exact_cases():
-    assert np.allclose(atlas.recurrence_growth(init.orthogonal, n=16, n_matrices=4, rng=0), 0.0, atol=1e-12)
+    assert np.allclose(atlas.recurrence_growth(init.orthogonal, n=16, n_samples=4, rng=0), 0.0, atol=1e-12)
     # (the renormalised trajectory of the identity map is exact up to rounding of |h|/|h|)
-    assert np.allclose(atlas.recurrence_growth(init.idinit, n=16, n_matrices=2, rng=0), 0.0, atol=1e-14)
+    assert np.allclose(atlas.recurrence_growth(init.idinit, n=16, n_samples=2, rng=0), 0.0, atol=1e-14)
     # One step of He (A_ij ~ N(0, 2/n)): |A h|^2 / |h|^2 = (2/n) chi^2_n exactly, so
     # E[log10 growth] = (log 2 + psi(n/2) + log(2/n)) / (2 ln 10); 400 matrices, 4 standard errors.
     n, m = 10, 400
-    g = atlas.recurrence_growth(init.he_normal, n=n, n_matrices=m, steps=1, rng=3)
+    g = atlas.recurrence_growth(init.he_normal, n=n, n_samples=m, steps=1, rng=3)
     theory = (math.log(2) + special.digamma(n / 2) + math.log(2 / n)) / (2 * math.log(10))
     assert abs(g.mean() - theory) < 4 * g.std(ddof=1) / math.sqrt(m)
-    assert atlas.recurrence_growth(init.he_normal, n=25, n_matrices=1, rng=0).size == 1
+    assert atlas.recurrence_growth(init.he_normal, n=25, n_samples=1, rng=0).size == 1
 
 
 def test_recurrence_growth_reuses_log_norm_trajectory():
@@ -173,16 +173,16 @@ def test_recurrence_growth_reuses_log_norm_trajectory():
     A = np.stack([init.glorot_normal((9, 9), rng=gen) for _ in range(3)])
     h0 = gen.standard_normal((3, 1, 9))
     traj = recurrence.log_norm_trajectory(A, h0, 12)[:, 0]
-    got = atlas.recurrence_growth(init.glorot_normal, n=9, n_matrices=3, rng=4)
+    got = atlas.recurrence_growth(init.glorot_normal, n=9, n_samples=3, rng=4)
     np.testing.assert_allclose(got, (traj[:, -1] - traj[:, 0]) / math.log(10), rtol=1e-13)
 
 
 def test_period3_probability_is_chapter_five():
-    k, n = atlas.period3_probability(init.he_normal, width=6, n_maps=200, rng=9)
-    ens = chaos.random_relu_map(width=6, init=init.he_normal, size=200, rng=9)
+    k, n = atlas.period3_probability(init.he_normal, width=6, n_samples=200, rng=9)
+    ens = chaos.random_relu_map(width=6, init=init.he_normal, n_samples=200, rng=9)
     assert (k, n) == (int(ens.has_period3().sum()), 200)
     # IDInit maps are monotone (w = 1, a = 1, b = 1, c = 1): never period 3.
-    assert atlas.period3_probability(init.idinit, width=6, n_maps=20, rng=0) == (0, 20)
+    assert atlas.period3_probability(init.idinit, width=6, n_samples=20, rng=0) == (0, 20)
 
 
 # ---------------------------------------------------------------------------
@@ -374,7 +374,8 @@ def test_residual_stack_smallest_singular_value_of_an_exploding_stack():
 
 
 def test_atlas_validates_every_argument_up_front_and_reports_failed_cells():
-    for kwargs, match in [(dict(width=0), "width"), (dict(depth=0), "depth"), (dict(n_maps=0), "n_maps"),
+    for kwargs, match in [(dict(width=0), "width"), (dict(depth=0), "depth"), (dict(n_samples={"period3": 0}), r"n_samples\['period3'\]"),
+                          (dict(n_samples={"maps": 3}), "n_samples: unknown keys"), (dict(n_samples=[3]), "n_samples"),
                           (dict(seed=-1), "seed"), (dict(map_width=1.5), "map_width")]:
         with pytest.raises((ValueError, TypeError), match=match):
             atlas.atlas_table({"he": init.he_normal}, **kwargs)
@@ -383,8 +384,8 @@ def test_atlas_validates_every_argument_up_front_and_reports_failed_cells():
         return np.full(shape, np.nan)
 
     with pytest.raises(ValueError, match=r"cell \('bad', 'sigma_w2'\).*NaN"):
-        atlas.atlas_table({"bad": nan_init}, width=4, depth=2, n_nets=1, n_networks=2, n_matrices=2, map_width=3,
-                          n_maps=5)
+        atlas.atlas_table({"bad": nan_init}, width=4, depth=2, map_width=3,
+                          n_samples=dict(spread=1, survival=2, recurrence=2, period3=5))
 
 
 def test_diagnostics_check_the_initializer_draws():
@@ -392,7 +393,7 @@ def test_diagnostics_check_the_initializer_draws():
         atlas.effective_sigma_w2(lambda shape, **kw: np.ones(3), width=4)
     with pytest.raises(TypeError, match="fn"):
         atlas.meanfield_applies(None)
-    assert np.all(np.isinf(atlas.recurrence_growth(lambda shape, **kw: np.zeros(shape), n=4, n_matrices=2, rng=0)))
+    assert np.all(np.isinf(atlas.recurrence_growth(lambda shape, **kw: np.zeros(shape), n=4, n_samples=2, rng=0)))
 
 
 def test_idinit_residual_norms_beyond_the_float_range_are_inf_not_nan():

@@ -106,7 +106,7 @@ def test_exact_detector_agrees_with_a_fine_grid():
     # period-3 point with margin; it can only miss points in pieces narrower than its step, and never
     # invent one, so: no grid-only detections, and at most 2% exact-only detections.
     rng = np.random.default_rng(5)
-    ens = ch.random_relu_map(width=4, gain=2.0, size=100, rng=rng)
+    ens = ch.random_relu_map(width=4, gain=2.0, n_samples=100, rng=rng)
     grid_only = exact_only = n_pos = 0
     for i in range(len(ens)):
         f = ens[i]
@@ -126,7 +126,7 @@ def test_exact_detector_agrees_with_a_fine_grid():
 def test_vectorized_period3_matches_the_per_map_computation():
     rng = np.random.default_rng(6)
     for width, gain in [(3, 2.0), (16, 1.5)]:
-        ens = ch.random_relu_map(width=width, gain=gain, size=600, rng=rng)
+        ens = ch.random_relu_map(width=width, gain=gain, n_samples=600, rng=rng)
         vec = ens.has_period3(chunk=128)
         loop = np.array([ens[i].has_period(3) for i in range(len(ens))])
         assert vec.sum() >= 20
@@ -136,7 +136,7 @@ def test_vectorized_period3_matches_the_per_map_computation():
 def test_contractions_have_no_period_three():
     # A map with every |slope| < 1 is a contraction: one fixed point, no other periodic point.
     rng = np.random.default_rng(7)
-    ens = ch.random_relu_map(width=8, gain=0.5, size=500, rng=rng)
+    ens = ch.random_relu_map(width=8, gain=0.5, n_samples=500, rng=rng)
     slopes = np.array([np.abs(ens[i].to_piecewise().slopes).max() for i in range(len(ens))])
     assert np.count_nonzero(slopes < 1) > 100
     assert not ens.has_period3()[slopes < 1].any()
@@ -147,7 +147,7 @@ def test_period3_probability_does_not_vanish_with_width():
     # at several percent from width 4 to width 512.  Wilson 99.9% lower bounds from 600 maps stay above 2%.
     rng = np.random.default_rng(8)
     for width in (4, 512):
-        ens = ch.random_relu_map(width=width, gain=1.5, size=600, rng=rng)
+        ens = ch.random_relu_map(width=width, gain=1.5, n_samples=600, rng=rng)
         k = int(ens.has_period(3).sum())
         lo, _ = stats.wilson_interval(k, 600, z=3.29)
         assert lo > 0.02, (width, k)
@@ -158,23 +158,23 @@ def test_period3_probability_at_standard_and_larger_variance():
     # Glorot at gain 1 essentially never; gain 2 (4x the He variance) about 16%.  Bounds are 99.9% Wilson
     # intervals of this test's own samples, which must contain the chapter's rates.
     rng = np.random.default_rng(13)
-    k = int(ch.random_relu_map(width=16, init="he", size=4000, rng=rng).has_period3().sum())
+    k = int(ch.random_relu_map(width=16, init="he", n_samples=4000, rng=rng).has_period3().sum())
     lo, hi = stats.wilson_interval(k, 4000, z=3.29)
     assert lo < 0.005 < hi and hi < 0.015
-    assert ch.random_relu_map(width=16, init="glorot", size=2000, rng=rng).has_period3().sum() <= 4
-    k = int(ch.random_relu_map(width=16, init="he", gain=2.0, size=2000, rng=rng).has_period3().sum())
+    assert ch.random_relu_map(width=16, init="glorot", n_samples=2000, rng=rng).has_period3().sum() <= 4
+    k = int(ch.random_relu_map(width=16, init="he", gain=2.0, n_samples=2000, rng=rng).has_period3().sum())
     lo, hi = stats.wilson_interval(k, 2000, z=3.29)
     assert lo < 0.16 < hi
     # At g^2 = 0.36 no map has period 3, at g^2 = 0.64 (almost) none (the chapter: 0 of 1500 maps each).
-    assert not ch.random_relu_map(width=16, init="he", gain=0.6, size=2000, rng=rng).has_period3().any()
-    assert ch.random_relu_map(width=16, init="he", gain=0.8, size=2000, rng=rng).has_period3().sum() <= 6
+    assert not ch.random_relu_map(width=16, init="he", gain=0.6, n_samples=2000, rng=rng).has_period3().any()
+    assert ch.random_relu_map(width=16, init="he", gain=0.8, n_samples=2000, rng=rng).has_period3().sum() <= 6
 
 
 def test_public_code_criterion_counts_period_two_and_four():
     # The criterion of steliostavroulakis/Chaos_RNNs composes the map four times (RNN applied three times to
     # f(x)) on 163 points of [-1, 1]: it detects points of least period 2 or 4 in [-1, 1], not period 3.
     rng = np.random.default_rng(9)
-    ens = ch.random_relu_map(width=4, size=2000, output="relu", rng=rng)
+    ens = ch.random_relu_map(width=4, n_samples=2000, output="relu", rng=rng)
     crit = ch.grid_criterion(ens)
     p24 = np.array([ens[i].periodic_points(2, (-1, 1)).size + ens[i].periodic_points(4, (-1, 1)).size > 0
                     for i in range(0, 2000, 4)])
@@ -281,7 +281,7 @@ def test_tanh_rnn_top_exponent_is_half_log_chi1(sigma_w2):
     # Mean field (chapter 1): squared tangent norms grow by chi_1 per step, so lambda_max = log(chi_1) / 2.
     # At N = 300 the net-to-net spread is ~0.02 (measured); finite-N bias is of the same order.
     rng = np.random.default_rng(3)
-    W, b = ch.random_rnn(width=300, sigma_w2=sigma_w2, sigma_b2=0.05, size=4, rng=rng)
+    W, b = ch.random_rnn(width=300, sigma_w2=sigma_w2, sigma_b2=0.05, n_samples=4, rng=rng)
     lam = ch.rnn_lyapunov(W, b, activation="tanh", n_steps=300, n_discard=200, rng=rng)[:, 0]
     theory = 0.5 * math.log(mf.chi1(sigma_w2=sigma_w2, sigma_b2=0.05, activation="tanh"))
     assert abs(lam.mean() - theory) < 4 * lam.std(ddof=1) / 2 + 0.02
@@ -294,7 +294,7 @@ def test_tanh_spectrum_below_and_above_the_transition():
     # negative.  At N = 100 none of 30 nets at sigma_w^2 = 4 was found on a limit cycle (measured).
     rng = np.random.default_rng(14)
     for sw2, positive in [(0.8, False), (4.0, True)]:
-        W, b = ch.random_rnn(width=100, sigma_w2=sw2, sigma_b2=0.05, size=2, rng=rng)
+        W, b = ch.random_rnn(width=100, sigma_w2=sw2, sigma_b2=0.05, n_samples=2, rng=rng)
         spec = ch.rnn_lyapunov(W, b, activation="tanh", n_steps=300, n_discard=200, n_exponents=100, rng=rng)
         assert np.all(np.diff(spec, axis=1) <= 0)
         assert np.all(spec.sum(axis=1) < 0)
@@ -309,7 +309,7 @@ def test_limit_cycles_of_tied_weights_become_rarer_with_width():
     rng = np.random.default_rng(16)
     frac = {}
     for n in (64, 200):
-        W, b = ch.random_rnn(width=n, sigma_w2=2.5, sigma_b2=0.05, size=30, rng=rng)
+        W, b = ch.random_rnn(width=n, sigma_w2=2.5, sigma_b2=0.05, n_samples=30, rng=rng)
         lam = ch.rnn_lyapunov(W, b, activation="tanh", n_steps=300, n_discard=200, rng=rng)[:, 0]
         frac[n] = np.mean(lam < 0.01)
     assert frac[64] > frac[200] + 0.15
@@ -319,7 +319,7 @@ def test_relu_rnn_top_exponent_is_half_log_chi1():
     # ReLU, sigma_b = 0: chi_1 = sigma_w^2 / 2.  Net-to-net spread at N = 200 is ~0.05 (measured).
     rng = np.random.default_rng(15)
     for sw2 in (1.0, 3.0):
-        W, b = ch.random_rnn(width=200, sigma_w2=sw2, sigma_b2=0.0, size=6, rng=rng)
+        W, b = ch.random_rnn(width=200, sigma_w2=sw2, sigma_b2=0.0, n_samples=6, rng=rng)
         lam = ch.rnn_lyapunov(W, b, activation="relu", n_steps=300, n_discard=200, rng=rng)[:, 0]
         assert abs(lam.mean() - 0.5 * math.log(sw2 / 2)) < 4 * lam.std(ddof=1) / math.sqrt(6) + 0.02
 
@@ -336,12 +336,12 @@ def test_wilson_interval_closed_form():
 
 def test_random_map_laws():
     rng = np.random.default_rng(4)
-    ens = ch.random_relu_map(width=8, init="he", size=4000, rng=rng)
+    ens = ch.random_relu_map(width=8, init="he", n_samples=4000, rng=rng)
     # He for R -> R^8 -> R: Var(w) = Var(b) = 2 / fan_in = 2, Var(a) = Var(c) = 2 / 8.  Relative standard
     # error of a variance from m samples is sqrt(2 / m); allow 4 of them.
     for arr, var in [(ens.w, 2.0), (ens.b, 2.0), (ens.a, 0.25), (ens.c, 0.25)]:
         assert np.var(arr) == pytest.approx(var, rel=4 * math.sqrt(2 / arr.size))
-    g = ch.random_relu_map(width=8, init="glorot", bias="zero", size=2000, rng=rng)
+    g = ch.random_relu_map(width=8, init="glorot", bias="zero", n_samples=2000, rng=rng)
     assert np.var(g.w) == pytest.approx(2 / 9, rel=4 * math.sqrt(2 / g.w.size))
     assert not g.b.any() and not g.c.any()
     t = ch.random_tanh_map(width=5, rng=rng)
@@ -380,8 +380,8 @@ def test_bad_input():
         ch.random_relu_map(width=3, bias="nope")
     with pytest.raises(ValueError, match="gain"):
         ch.random_relu_map(width=3, gain=-1.0)
-    with pytest.raises(ValueError, match="size"):
-        ch.random_tanh_map(width=3, size=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        ch.random_tanh_map(width=3, n_samples=0)
     with pytest.raises(ValueError, match="breakpoints"):
         pw.PiecewiseLinear([1.0, 0.0], [1, 2, 3], [0, 0, 0])
     with pytest.raises(ValueError, match="slopes"):
@@ -392,7 +392,7 @@ def test_bad_input():
         pw.compose_maps([])
     with pytest.raises(ValueError, match="a, w, b, c"):
         pw.ReluMapEnsemble(a=np.ones((2, 3)), w=np.ones((2, 3)), b=np.ones((2, 3)), c=np.ones(3))
-    ens = ch.random_relu_map(width=3, size=2, rng=0)
+    ens = ch.random_relu_map(width=3, n_samples=2, rng=0)
     with pytest.raises(ValueError, match="x"):
         ens(np.zeros(5))
     with pytest.raises(TypeError, match="i"):
@@ -419,7 +419,7 @@ def test_bad_input():
         ch.perturb(f.to_piecewise(), 0.1)
     with pytest.raises(ValueError, match="scale"):
         ch.perturb(f, -0.1)
-    W, b = ch.random_rnn(width=4, sigma_w2=1.0, sigma_b2=0.0, size=2, rng=0)
+    W, b = ch.random_rnn(width=4, sigma_w2=1.0, sigma_b2=0.0, n_samples=2, rng=0)
     with pytest.raises(ValueError, match="W, b"):
         ch.rnn_lyapunov(W, b[:1], activation="tanh")
     with pytest.raises(ValueError, match="n_exponents"):
@@ -437,7 +437,7 @@ def test_ensemble_draws_follow_the_initializer(name):
     from initdyn import init
 
     rng = np.random.default_rng(12)
-    ens = ch.random_relu_map(width=6, init=name, size=3000, rng=rng)
+    ens = ch.random_relu_map(width=6, init=name, n_samples=3000, rng=rng)
     fn = init.INITIALIZERS[name]
     ref_w = np.stack([fn((6, 1), rng=rng)[:, 0] for _ in range(3000)])
     ref_a = np.stack([fn((1, 6), rng=rng)[0] for _ in range(3000)])
@@ -454,12 +454,12 @@ def test_tanh_maps_grid_detection_is_stable_and_rates_are_small():
     # (the chapter) must agree with a ten times finer one.  Sec. 3 rates: He gain 1 ~ 0 (0/500 in the
     # chapter), gain 2 ~ 9% (43/500).
     rng = np.random.default_rng(17)
-    maps = ch.random_tanh_map(width=16, init="he", gain=2.0, size=150, rng=rng)
+    maps = ch.random_tanh_map(width=16, init="he", gain=2.0, n_samples=150, rng=rng)
     coarse = np.array([m.has_period(3, n_grid=4001) for m in maps])
     fine = np.array([m.has_period(3, n_grid=40001) for m in maps])
     assert coarse.sum() >= 5
     assert np.sum(coarse != fine) <= 2
-    k = sum(m.has_period(3, n_grid=4001) for m in ch.random_tanh_map(width=16, init="he", size=400, rng=rng))
+    k = sum(m.has_period(3, n_grid=4001) for m in ch.random_tanh_map(width=16, init="he", n_samples=400, rng=rng))
     assert k <= 4
 
 
@@ -497,7 +497,7 @@ def test_orbits_that_overflow_name_the_starting_points():
 
 
 def test_ensemble_iteration_and_index_errors():
-    ens = ch.random_relu_map(width=3, size=4, rng=0)
+    ens = ch.random_relu_map(width=3, n_samples=4, rng=0)
     assert len(list(ens)) == 4
     with pytest.raises(IndexError, match="i: index 4"):
         ens[4]

@@ -23,10 +23,10 @@ def test_glorot_period_three_collapses_with_width_he_does_not():
     # < 1e-4 likely.  He at gain 1 keeps a rate of ~0.3-0.5% at width 512 (10,000 maps in the chapter):
     # 4000 maps, expected ~15 hits; fewer than 3 has probability < 3e-3 even at a rate of 0.25%.
     gen = np.random.default_rng(11)
-    k16 = int(chaos.random_relu_map(width=16, init="glorot", gain=3.0, size=1000, rng=gen).has_period(3).sum())
-    k256 = int(chaos.random_relu_map(width=256, init="glorot", gain=3.0, size=1000, rng=gen).has_period(3).sum())
+    k16 = int(chaos.random_relu_map(width=16, init="glorot", gain=3.0, n_samples=1000, rng=gen).has_period(3).sum())
+    k256 = int(chaos.random_relu_map(width=256, init="glorot", gain=3.0, n_samples=1000, rng=gen).has_period(3).sum())
     assert k16 >= 40 and k256 <= 8
-    k_he = int(chaos.random_relu_map(width=512, init="he", size=4000, rng=gen).has_period(3).sum())
+    k_he = int(chaos.random_relu_map(width=512, init="he", n_samples=4000, rng=gen).has_period(3).sum())
     assert k_he >= 3
 
 
@@ -36,6 +36,6 @@ def test_atlas_period_three_separates_he_from_lecun():
     # 5000 maps each: He expects ~30 hits, fewer than 12 has probability < 1e-4 at any rate >= 0.47%;
     # LeCun at the chapter's upper bound 0.04% expects 2, 7 or more has probability < 0.5%.
     from initdyn import atlas, init
-    k_he, n = atlas.period3_probability(init.he_normal, width=16, n_maps=5000, rng=21)
-    k_lecun, _ = atlas.period3_probability(init.lecun_normal, width=16, n_maps=5000, rng=22)
+    k_he, n = atlas.period3_probability(init.he_normal, width=16, n_samples=5000, rng=21)
+    k_lecun, _ = atlas.period3_probability(init.lecun_normal, width=16, n_samples=5000, rng=22)
     assert k_he >= 12 and k_lecun <= 6

@@ -258,7 +258,7 @@ def test_log_ratio_moments_given_survival_match_networks():
     # 20,000 simulated networks: tolerance 4 standard errors of the sample mean and of the sample variance.
     N, L = 10, 10
     m, v = _he_log_moments(N)
-    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_networks=20000,
+    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_samples=20000,
                                           rng=np.random.default_rng(301))
     logs = np.log(r[r > 0])
     assert abs(logs.mean() - L * m) < 4 * logs.std(ddof=1) / np.sqrt(logs.size)
@@ -300,7 +300,7 @@ def test_dead_fractions_cover_exact_values_in_large_samples():
     # three panels (probabilities 0.024 and 0.061 of such counts).  30,000 networks per setting: the
     # 99.9% Wilson interval (z = 3.29) covers the exact value (a false alarm rate of ~1e-3 per check).
     for sb2, seed in [(0.0, 302), (0.1, 303)]:
-        r = exact.simulate_squared_norm_ratio(width=10, depth=10, sigma_w2=2.0, sigma_b2=sb2, n_networks=30000,
+        r = exact.simulate_squared_norm_ratio(width=10, depth=10, sigma_w2=2.0, sigma_b2=sb2, n_samples=30000,
                                               rng=np.random.default_rng(seed))
         lo, hi = stats.wilson_interval(int(np.sum(r == 0)), r.size, z=3.29)
         assert lo <= exact.death_probability(width=10, depth=10, sigma_b2=sb2) <= hi

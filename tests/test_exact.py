@@ -207,14 +207,14 @@ def test_biased_one_layer_closed_form():
 def test_cdf_against_networks(width, depth, sb2, q0, n):
     d = exact.squared_norm_ratio(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2, q0=q0)
     r = exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2, q0=q0,
-                                          n_networks=n, rng=12345 + width)
+                                          n_samples=n, rng=12345 + width)
     assert ks_distance(d, r) < stats.dkw_bound(n, 1e-4)
 
 
 def test_point_mass_against_networks():
     N, L, n = 3, 6, 3000
     d = exact.squared_norm_ratio(width=N, depth=L, sigma_w2=2.0)
-    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_networks=n, rng=7)
+    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_samples=n, rng=7)
     frac = np.mean(r == 0)
     assert abs(frac - d.p_zero) < 5 * math.sqrt(d.p_zero * (1 - d.p_zero) / n)
 
@@ -232,7 +232,7 @@ def test_rvs_matches_cdf():
 def test_simulation_is_the_library_network():
     # the Monte Carlo uses random_network + forward with the generator in the same order
     gen_a, gen_b = np.random.default_rng(5), np.random.default_rng(5)
-    r = exact.simulate_squared_norm_ratio(width=6, depth=4, sigma_w2=2.0, sigma_b2=0.1, q0=2.0, n_networks=1,
+    r = exact.simulate_squared_norm_ratio(width=6, depth=4, sigma_w2=2.0, sigma_b2=0.1, q0=2.0, n_samples=1,
                                           rng=gen_a)
     net = random_network(width=6, depth=4, sigma_w2=2.0, sigma_b2=0.1, rng=gen_b)
     x = gen_b.standard_normal(6)
@@ -251,7 +251,7 @@ def test_shared_distribution_closed_forms_and_networks():
     assert d.mean() == pytest.approx(1.0, rel=1e-12)
     assert d.var() == pytest.approx((1 + 4 / N) ** L - 1, rel=1e-10)
     assert integrate_log(d) == pytest.approx(1.0, abs=1e-12)
-    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_networks=n, rng=99,
+    r = exact.simulate_squared_norm_ratio(width=N, depth=L, sigma_w2=2.0, n_samples=n, rng=99,
                                           initializer=init.gaussian_submatrix)
     assert ks_distance(d, r) < stats.dkw_bound(n, 1e-4)
 
@@ -339,7 +339,7 @@ def test_bad_input_names_the_argument(kwargs, exc, name):
     with pytest.raises(exc, match=name):
         exact.squared_norm_ratio(**args)
     with pytest.raises(exc, match=name):
-        exact.simulate_squared_norm_ratio(**args, n_networks=2, rng=0)
+        exact.simulate_squared_norm_ratio(**args, n_samples=2, rng=0)
 
 
 def test_bad_input_other_functions():
@@ -364,10 +364,10 @@ def test_bad_input_other_functions():
         exact.shared_squared_norm_ratio(width=4, depth=0)
     with pytest.raises(ValueError, match="width"):
         exact.active_units_pmf(0)
-    with pytest.raises(ValueError, match="n_networks"):
-        exact.simulate_squared_norm_ratio(width=4, depth=2, sigma_w2=2.0, n_networks=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        exact.simulate_squared_norm_ratio(width=4, depth=2, sigma_w2=2.0, n_samples=0)
     with pytest.raises(TypeError, match="initializer"):
-        exact.simulate_squared_norm_ratio(width=4, depth=2, sigma_w2=2.0, n_networks=1, initializer="he")
+        exact.simulate_squared_norm_ratio(width=4, depth=2, sigma_w2=2.0, n_samples=1, initializer="he")
     with pytest.raises(TypeError, match="net"):
         exact.input_output_jacobian("net", np.zeros(3))
     net = RandomNetwork(np.zeros((1, 3, 3)), np.zeros((1, 3)))
@@ -412,7 +412,7 @@ def test_output_unit_against_networks(width, depth, sb2):
     n = 1500
     o = exact.output_preactivation(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2)
     h = exact.simulate_output_preactivation(width=width, depth=depth, sigma_w2=2.0, sigma_b2=sb2,
-                                            n_networks=n, rng=2024)[:, 0]
+                                            n_samples=n, rng=2024)[:, 0]
     s = np.sort(h)
     u = np.unique(s)
     fr = np.searchsorted(s, u, side="right") / n
@@ -444,8 +444,8 @@ def test_output_bad_input():
         exact.output_preactivation(width=4, depth=2, sigma_w2=2.0, n_nodes=10)
     with pytest.raises(ValueError, match="sigma_w2"):
         exact.output_preactivation(width=4, depth=2, sigma_w2=-2.0)
-    with pytest.raises(ValueError, match="n_networks"):
-        exact.simulate_output_preactivation(width=4, depth=2, sigma_w2=2.0, n_networks=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        exact.simulate_output_preactivation(width=4, depth=2, sigma_w2=2.0, n_samples=0)
     with pytest.raises(ValueError, match="h"):
         exact.output_preactivation(width=4, depth=2, sigma_w2=2.0).pdf(float("inf"))
 

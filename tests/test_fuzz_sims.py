@@ -119,14 +119,14 @@ RNG = np.random.default_rng(0)
 G5 = RNG.standard_normal((5, 5)) / 3
 TENT = piecewise.tent_map(2.0)
 PL = TENT.to_piecewise()
-ENS = chaos.random_relu_map(width=4, size=3, rng=0)
+ENS = chaos.random_relu_map(width=4, n_samples=3, rng=0)
 TANH = chaos.random_tanh_map(width=3, rng=0)
 MLP = train.init_mlp(dim=3, width=4, depth=2, n_classes=3, sigma_w2=1.0, sigma_b2=0.0, rng=0)
 TASK = train.teacher_task(n_train=10, n_test=5, dim=3, n_classes=3, rng=0)
-W_RNN, B_RNN = chaos.random_rnn(width=3, sigma_w2=1.0, sigma_b2=0.1, size=2, rng=0)
+W_RNN, B_RNN = chaos.random_rnn(width=3, sigma_w2=1.0, sigma_b2=0.1, n_samples=2, rng=0)
 HIST = train.TrainHistory(np.array([0, 1]), np.array([2.0, 1.0]), np.array([0.1, 0.2]))
-SMALL_ATLAS = dict(initializers={"he": init.he_normal}, width=4, depth=2, n_nets=1, n_networks=2, n_matrices=2,
-                   map_width=3, n_maps=5)
+SMALL_ATLAS = dict(initializers={"he": init.he_normal}, width=4, depth=2, map_width=3,
+                   n_samples=dict(spread=1, survival=2, recurrence=2, period3=5))
 
 SPECS = {}  # label -> (callable, base kwargs, {argument: strategy of bad values})
 
@@ -145,16 +145,16 @@ spec("ginibre.gumbel_edge", ginibre.gumbel_edge, dict(n=200),
      n=st.one_of(st.integers(max_value=163), ANY_FLOAT, WRONG_TYPES), ensemble=bad_choice(["complex", "real"]))
 spec("ginibre.complex_ginibre_radius_cdf", ginibre.complex_ginibre_radius_cdf, dict(r=1.0, n=10),
      r=st.one_of(bad_real(low=0.0, arrays_ok=True), st.just(np.array([1.0, -1.0]))), n=bad_count(1, huge=False))
-spec("ginibre.complex_ginibre_radii", ginibre.complex_ginibre_radii, dict(n=10, size=5),
-     n=bad_count(1, huge=False), size=bad_count(1), rng=BAD_RNG)
+spec("ginibre.complex_ginibre_radii", ginibre.complex_ginibre_radii, dict(n=10, n_samples=5),
+     n=bad_count(1, huge=False), n_samples=bad_count(1), rng=BAD_RNG)
 spec("ginibre.rescaling_radius", ginibre.rescaling_radius, dict(n=10),
      n=bad_count(2, huge=False), quantile=bad_real(-6.0, 30.0), method=bad_choice(["auto", "paper", "exact"]))
 spec("ginibre.spectral_radius", ginibre.spectral_radius, dict(A=G5),
      A=bad_array((5, 5)), method=bad_choice(["auto", "dense", "arnoldi"]))
-spec("ginibre.glorot_radii", ginibre.glorot_radii, dict(n=5, size=3),
-     n=bad_count(1), size=bad_count(1), rng=BAD_RNG, method=bad_choice(["auto", "dense", "arnoldi"]))
-spec("recurrence.glorot_log_norms", recurrence.glorot_log_norms, dict(n=5, size=3, steps=4),
-     n=bad_count(1), size=bad_count(1), steps=bad_count(0), scale=bad_real(0.0, low_open=True),
+spec("ginibre.glorot_radii", ginibre.glorot_radii, dict(n=5, n_samples=3),
+     n=bad_count(1), n_samples=bad_count(1), rng=BAD_RNG, method=bad_choice(["auto", "dense", "arnoldi"]))
+spec("recurrence.glorot_log_norms", recurrence.glorot_log_norms, dict(n=5, n_samples=3, steps=4),
+     n=bad_count(1), n_samples=bad_count(1), steps=bad_count(0), scale=bad_real(0.0, low_open=True),
      activation=bad_activation(none_ok=True), h0_norm=bad_real(0.0, low_open=True), rng=BAD_RNG)
 spec("recurrence.glorot_norm_moment", recurrence.glorot_norm_moment, dict(t=2, n=10),
      t=st.one_of(st.integers(max_value=-1), st.integers(min_value=7, max_value=10**6), ANY_FLOAT, WRONG_TYPES),
@@ -174,8 +174,8 @@ spec("recurrence.memory_horizon", recurrence.memory_horizon, dict(rho=0.5),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([0.5, -1.0]))))
 spec("recurrence.tanh_saturation", recurrence.tanh_saturation, dict(rho=0.5),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([0.5, 0.0]))))
-spec("ginibre.glorot_eigenvalues", ginibre.glorot_eigenvalues, dict(n=5, size=3),
-     n=bad_count(1), size=bad_count(1), scale=bad_real(0.0, low_open=True), rng=BAD_RNG)
+spec("ginibre.glorot_eigenvalues", ginibre.glorot_eigenvalues, dict(n=5, n_samples=3),
+     n=bad_count(1), n_samples=bad_count(1), scale=bad_real(0.0, low_open=True), rng=BAD_RNG)
 spec("recurrence.diagonal_log_norm_trajectory", recurrence.diagonal_log_norm_trajectory,
      dict(lam=np.full(3, 0.5), c0=np.ones(3), steps=5),
      lam=st.sampled_from([None, "abc", np.ones(3).astype(bool), np.full(3, NAN), np.full(3, INF), np.ones((3, 2)),
@@ -250,10 +250,10 @@ spec("chaos.random_relu_map", lambda **kw: chaos.random_relu_map(**kw), dict(wid
                                                          lambda s, **k: np.full(s, np.nan), lambda s, **k: "w"])),
      gain=bad_real(0.0, low_open=True), bias=st.one_of(st.sampled_from(["bogus", None, NAN, [1.0, 2.0], 1j, True, INF]),
                                                        st.floats(max_value=-1e-300)),
-     size=bad_count(1).filter(lambda v: v is not None), output=bad_choice(["linear", "relu"]), rng=BAD_RNG)
+     n_samples=bad_count(1).filter(lambda v: v is not None), output=bad_choice(["linear", "relu"]), rng=BAD_RNG)
 spec("chaos.random_tanh_map", lambda **kw: chaos.random_tanh_map(**kw), dict(width=3),
      width=bad_count(1), init=bad_choice(INIT_NAMES).filter(lambda v: not callable(v)), gain=bad_real(0.0, low_open=True),
-     bias=st.sampled_from(["bogus", None, -1.0, NAN, [1.0]]), size=bad_count(1).filter(lambda v: v is not None),
+     bias=st.sampled_from(["bogus", None, -1.0, NAN, [1.0]]), n_samples=bad_count(1).filter(lambda v: v is not None),
      rng=BAD_RNG)
 spec("piecewise.tent_map", piecewise.tent_map, dict(), slope=bad_real(0.0, 1e307, low_open=True))
 spec("chaos.perturb", chaos.perturb, dict(fmap=TENT, scale=0.1),
@@ -284,7 +284,7 @@ spec("chaos.pair_distances", chaos.pair_distances, dict(f=TENT, x0=np.array([0.1
      x0=st.one_of(bad_array((2,), ndim_strict=False), st.just(np.ones(3))),
      y0=st.one_of(bad_array((3,), ndim_strict=False), st.just(np.ones((2, 4)))), n_steps=bad_count(1))
 spec("chaos.random_rnn", chaos.random_rnn, dict(width=3, sigma_w2=1.0, sigma_b2=0.0),
-     width=bad_count(1), sigma_w2=bad_real(0.0), sigma_b2=bad_real(0.0), size=bad_count(1), rng=BAD_RNG)
+     width=bad_count(1), sigma_w2=bad_real(0.0), sigma_b2=bad_real(0.0), n_samples=bad_count(1), rng=BAD_RNG)
 spec("chaos.rnn_lyapunov", chaos.rnn_lyapunov, dict(W=W_RNN, b=B_RNN, activation="tanh", n_steps=5, n_discard=2),
      W=bad_array((2, 3, 3)), b=bad_array((2, 3)), activation=bad_activation(),
      n_steps=bad_count(1), n_discard=bad_count(0),
@@ -302,30 +302,31 @@ spec("atlas.expected_givens_density", atlas.expected_givens_density, dict(n_rota
 spec("atlas.meanfield_applies", atlas.meanfield_applies, dict(fn=init.he_normal), fn=BAD_CALLABLE)
 spec("atlas.idinit_residual_norms", atlas.idinit_residual_norms, dict(x=np.ones(3), epsilon=0.1, copies=2, depth=3),
      x=bad_array((3,), min_size=0), epsilon=bad_real(0.0), copies=bad_count(1, huge=False), depth=bad_count(0))
-spec("atlas.effective_sigma_w2", atlas.effective_sigma_w2, dict(fn=init.he_normal, width=5, n_draws=2),
+spec("atlas.effective_sigma_w2", atlas.effective_sigma_w2, dict(fn=init.he_normal, width=5, n_samples=2),
      fn=st.one_of(BAD_CALLABLE, st.sampled_from([lambda s, **k: np.full(s, np.nan), lambda s, **k: "x",
                                                  lambda s, **k: np.ones(3), lambda s, **k: np.full(s, 1e300)])),
-     width=bad_count(1), n_draws=bad_count(1), rng=BAD_RNG)
-spec("atlas.snap_sigma_w2", atlas.snap_sigma_w2, dict(value=1.0, width=10, n_draws=2),
+     width=bad_count(1), n_samples=bad_count(1), rng=BAD_RNG)
+spec("atlas.snap_sigma_w2", atlas.snap_sigma_w2, dict(value=1.0, width=10, n_samples=2),
      value=st.one_of(st.sampled_from([NAN, -INF, "1", None, True, 1j, [1.0]]), st.floats(max_value=-1e-300)),
-     width=bad_count(1, huge=False), n_draws=bad_count(1, huge=False))
+     width=bad_count(1, huge=False), n_samples=bad_count(1, huge=False))
 spec("atlas.meanfield_cells", atlas.meanfield_cells, dict(sigma_w2=1.0), sigma_w2=bad_real(0.0, low_open=True))
-spec("atlas.jacobian_spread", atlas.jacobian_spread, dict(fn=init.he_normal, activation="tanh", width=4, depth=2, n_nets=1),
+spec("atlas.jacobian_spread", atlas.jacobian_spread, dict(fn=init.he_normal, activation="tanh", width=4, depth=2, n_samples=1),
      fn=BAD_CALLABLE, activation=bad_activation(), width=bad_count(1), depth=bad_count(1),
-     n_nets=bad_count(1), rng=BAD_RNG)
-spec("atlas.norm_survival", atlas.norm_survival, dict(fn=init.he_normal, width=4, depth=2, n_networks=2),
+     n_samples=bad_count(1), rng=BAD_RNG)
+spec("atlas.norm_survival", atlas.norm_survival, dict(fn=init.he_normal, width=4, depth=2, n_samples=2),
      fn=BAD_CALLABLE, width=st.one_of(bad_count(1), st.sampled_from([3, 5])), depth=bad_count(1),
-     n_networks=bad_count(1), rng=BAD_RNG)
-spec("atlas.recurrence_growth", atlas.recurrence_growth, dict(fn=init.he_normal, n=4, n_matrices=2),
-     fn=st.one_of(BAD_CALLABLE, st.just(lambda s, **k: np.ones(2))), n=bad_count(2), n_matrices=bad_count(1),
+     n_samples=bad_count(1), rng=BAD_RNG)
+spec("atlas.recurrence_growth", atlas.recurrence_growth, dict(fn=init.he_normal, n=4, n_samples=2),
+     fn=st.one_of(BAD_CALLABLE, st.just(lambda s, **k: np.ones(2))), n=bad_count(2), n_samples=bad_count(1),
      steps=st.one_of(st.integers(max_value=0), ANY_FLOAT, st.sampled_from(["3", True, 2j]), HUGE_INTS), rng=BAD_RNG)
-spec("atlas.period3_probability", atlas.period3_probability, dict(fn=init.he_normal, width=4, n_maps=5),
-     fn=BAD_CALLABLE, width=bad_count(1), n_maps=st.one_of(bad_count(1), st.just(None)), rng=BAD_RNG)
+spec("atlas.period3_probability", atlas.period3_probability, dict(fn=init.he_normal, width=4, n_samples=5),
+     fn=BAD_CALLABLE, width=bad_count(1), n_samples=st.one_of(bad_count(1), st.just(None)), rng=BAD_RNG)
 spec("atlas.atlas_table", atlas.atlas_table, SMALL_ATLAS,
      initializers=st.sampled_from([{}, 3, {"a": 3}, [init.he_normal], {1: init.he_normal}, "he"]),
      seed=st.one_of(st.integers(max_value=-1), ANY_FLOAT, WRONG_TYPES), width=bad_count(2), depth=bad_count(1),
-     n_nets=bad_count(1), n_networks=bad_count(1), n_matrices=bad_count(1), map_width=bad_count(1),
-     n_maps=bad_count(1))
+     map_width=bad_count(1),
+     n_samples=st.one_of(st.sampled_from([3, [3], {"maps": 3}, {1: 3}]),
+                         st.builds(lambda k, v: {k: v}, st.sampled_from(sorted(atlas.N_SAMPLES)), bad_count(1))))
 spec("atlas.format_atlas", atlas.format_atlas, dict(table=atlas.Atlas(["a"], {k: np.ones(1) for k in atlas.COLUMNS}, {})),
      table=st.sampled_from([None, 3, atlas.Atlas(["a"], {}, {}), atlas.Atlas([1], {k: np.ones(1) for k in atlas.COLUMNS}, {}),
                             atlas.Atlas(["a"], {k: np.ones(2) for k in atlas.COLUMNS}, {}),
@@ -483,30 +484,30 @@ def test_ensemble_index_out_of_range_is_an_index_error_naming_i():
 # ---------------------------------------------------------------------------
 
 OVERSIZED = [
-    ("size", lambda: ginibre.glorot_radii(4, 10**9)),
+    ("n_samples", lambda: ginibre.glorot_radii(4, 10**9)),
     ("n", lambda: ginibre.glorot_radii(10**6, 1)),
-    ("size", lambda: ginibre.complex_ginibre_radii(10, 10**10)),
+    ("n_samples", lambda: ginibre.complex_ginibre_radii(10, 10**10)),
     ("n", lambda: ginibre.complex_ginibre_radii(10**16, 1)),
     ("steps", lambda: recurrence.log_norm_trajectory(np.eye(2), np.ones((1000, 2)), 10**7)),
     ("steps", lambda: recurrence.glorot_log_norms(4, 2, 10**10)),
-    ("size", lambda: ginibre.glorot_eigenvalues(4, 10**10)),
+    ("n_samples", lambda: ginibre.glorot_eigenvalues(4, 10**10)),
     ("n", lambda: ginibre.complex_ginibre_radius_cdf(0.1, 10**9)),
     ("n", lambda: ginibre.rescaling_radius(10**9, method="exact")),
     ("steps", lambda: recurrence.diagonal_log_norm_trajectory(np.ones(2), np.ones(2), 10**10)),
-    ("size", lambda: chaos.random_relu_map(width=4, size=10**9)),
-    ("width", lambda: chaos.random_relu_map(width=10**9, size=4)),
+    ("n_samples", lambda: chaos.random_relu_map(width=4, n_samples=10**9)),
+    ("width", lambda: chaos.random_relu_map(width=10**9, n_samples=4)),
     ("width", lambda: chaos.random_rnn(width=10**5, sigma_w2=1.0, sigma_b2=0.0)),
     ("n_steps", lambda: TENT.iterate(np.ones(1000), 10**7)),
     ("n_steps", lambda: chaos.pair_distances(TENT, np.ones(1000), 0.5, 10**7)),
     ("n_steps", lambda: chaos.lyapunov_1d(TENT, np.ones(1000), n_steps=10**7)),
     ("n_grid", lambda: chaos.grid_periodic_points(TENT, 1, (0, 1), n_grid=10**9)),
     ("n_grid", lambda: chaos.grid_criterion(TENT, n_grid=10**9)),
-    ("width", lambda: chaos.random_relu_map(width=400, size=2).has_period3()),
+    ("width", lambda: chaos.random_relu_map(width=400, n_samples=2).has_period3()),
     ("depth", lambda: atlas.jacobian_spread(init.he_normal, activation="relu", width=100, depth=10**6)),
     ("width", lambda: atlas.norm_survival(init.he_normal, width=10**5, depth=2)),
-    ("n_matrices", lambda: atlas.recurrence_growth(init.he_normal, n=1000, n_matrices=10**4)),
-    ("n_maps", lambda: atlas.period3_probability(init.he_normal, width=16, n_maps=10**7)),
-    ("width", lambda: atlas.period3_probability(init.he_normal, width=10**9, n_maps=10)),
+    ("n_samples", lambda: atlas.recurrence_growth(init.he_normal, n=1000, n_samples=10**4)),
+    ("n_samples", lambda: atlas.period3_probability(init.he_normal, width=16, n_samples=10**7)),
+    ("width", lambda: atlas.period3_probability(init.he_normal, width=10**9, n_samples=10)),
     ("width", lambda: atlas.effective_sigma_w2(init.he_normal, width=10**6)),
     ("m", lambda: atlas.expected_givens_density(3, 10**12)),
     ("depth", lambda: atlas.idinit_residual_norms(np.ones(3), epsilon=0.1, copies=1, depth=10**10)),
@@ -544,7 +545,7 @@ UNBOUNDED = [
     ("p", lambda: chaos.grid_periodic_points(TENT, 10**6, (0, 1))),
     ("n_compositions", lambda: chaos.grid_criterion(TENT, n_compositions=10**12)),
     ("steps", lambda: train.train(MLP, TASK, activation="tanh", steps=10**12, lr=0.1)),
-    ("n_draws", lambda: atlas.effective_sigma_w2(init.he_normal, n_draws=10**12)),
+    ("n_samples", lambda: atlas.effective_sigma_w2(init.he_normal, n_samples=10**12)),
     ("n_rotations", lambda: atlas.expected_givens_density(10**6, 10**6)),
     ("n", lambda: ginibre.complex_ginibre_radii(10**12, 10**6)),
 ]
@@ -594,11 +595,11 @@ def test_issue_atlas_cell_failures_are_reported_with_the_cell():
 def test_issue_atlas_structural_nans_stay():
     """A scheme that cannot serve a shape (odd fans for the mirrored schemes) is still '-'."""
     table = atlas.atlas_table({"he": init.he_normal, "mirror": init.gaussian_submatrix}, seed=1, width=6, depth=2,
-                              n_nets=1, n_networks=2, n_matrices=2, map_width=3, n_maps=10)
+                              map_width=3, n_samples=dict(spread=1, survival=2, recurrence=2, period3=10))
     assert np.isnan(table.columns["period3"][1]) and np.isfinite(table.columns["period3"][0])
     assert np.isfinite(table.columns["survival"][1])
-    odd = atlas.atlas_table({"he": init.he_normal}, seed=1, width=5, depth=2, n_nets=1, n_networks=2, n_matrices=2,
-                            map_width=3, n_maps=10)
+    odd = atlas.atlas_table({"he": init.he_normal}, seed=1, width=5, depth=2, map_width=3,
+                            n_samples=dict(spread=1, survival=2, recurrence=2, period3=10))
     assert np.isnan(odd.columns["survival"][0]) and np.isfinite(odd.columns["recurrence"][0])
 
 
@@ -845,7 +846,7 @@ def test_expected_givens_density_in_range(m, t):
 @MEDIUM
 @given(v=st.one_of(st.floats(0.0, 1e308), st.just(INF)), width=st.integers(1, 10**6), n_draws=st.integers(1, 10**6))
 def test_snap_sigma_w2_in_range(v, width, n_draws):
-    out = atlas.snap_sigma_w2(v, width=width, n_draws=n_draws)
+    out = atlas.snap_sigma_w2(v, width=width, n_samples=n_draws)
     assert out == v or (math.isfinite(out) and abs(out - v) <= 0.01 * v)
 
 
@@ -925,8 +926,8 @@ def test_eig_method_agrees_with_power_at_any_magnitude(seed, e_a, n, steps):
 def test_atlas_table_cells_are_finite_or_structural(seed, width, map_width):
     inits = {name: fn for name, fn in init.INITIALIZERS.items() if name != "delta_orthogonal"}
     inits["masked"] = atlas.random_mask(init.he_normal, density=0.5)
-    table = atlas.atlas_table(inits, seed=seed, width=width, depth=4, n_nets=2, n_networks=3, n_matrices=3,
-                              map_width=map_width, n_maps=40)
+    table = atlas.atlas_table(inits, seed=seed, width=width, depth=4, map_width=map_width,
+                              n_samples=dict(spread=2, survival=3, recurrence=3, period3=40))
     text = atlas.format_atlas(table)
     assert "nan" not in text.lower()
 
@@ -960,7 +961,7 @@ def test_huge_integers_where_they_are_legal(big):
     """Seeds, sample sizes and Sharkovsky keys accept any size of integer (no float overflow on the way)."""
     assert 0.0 <= stats.dkw_bound(big) < 1e-9
     assert isinstance(chaos.sharkovsky_key(big), tuple) and isinstance(chaos.sharkovsky_precedes(big, 3), bool)
-    assert atlas.snap_sigma_w2(1.993, width=big, n_draws=1) == 1.99  # no sampling error: 3 digits
+    assert atlas.snap_sigma_w2(1.993, width=big, n_samples=1) == 1.99  # no sampling error: 3 digits
     assert init.fans((big, 3)) == (3, big)
     with pytest.raises(ValueError, match="n"):
         ginibre.ginibre_gamma(big)

@@ -258,9 +258,9 @@ REGISTRY = {
                                  {"h": "array", "sigma_w2": "var", "activation": "act"}),
     "network.ensemble_statistic": (
         network.ensemble_statistic,
-        dict(statistic=lambda n, h: network.empirical_q(h), x=np.ones(4), n_nets=2, width=4, depth=2,
+        dict(statistic=lambda n, h: network.empirical_q(h), x=np.ones(4), n_samples=2, width=4, depth=2,
              sigma_w2=1.0, sigma_b2=0.0, activation="tanh", weights="gaussian", rng=0),
-        {"statistic": "callable", "x": "array", "n_nets": "int>=1,huge=1e13", "width": "int>=1,huge=1e6",
+        {"statistic": "callable", "x": "array", "n_samples": "int>=1,huge=1e13", "width": "int>=1,huge=1e6",
          "depth": "int>=1,huge=1e9", "sigma_w2": "svar", "sigma_b2": "svar", "activation": "act",
          "weights": "weights", "rng": "rng"}),
     "network.network_from_initializer": (
@@ -329,13 +329,13 @@ REGISTRY = {
     "exact.death_probability": (exact.death_probability, dict(width=4, depth=3, sigma_b2=0.0),
                                 {"width": "int>=1", "depth": "depth_array", "sigma_b2": "svar"}),
     "exact.simulate_squared_norm_ratio": (
-        exact.simulate_squared_norm_ratio, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_networks=2,
+        exact.simulate_squared_norm_ratio, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2,
                                                 rng=0, initializer=None),
-        {**EXACT_ARGS, "n_networks": "int>=1,huge=1e12", "rng": "rng", "initializer": "callable?"}),
+        {**EXACT_ARGS, "n_samples": "int>=1,huge=1e12", "rng": "rng", "initializer": "callable?"}),
     "exact.simulate_output_preactivation": (
-        exact.simulate_output_preactivation, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_networks=2,
+        exact.simulate_output_preactivation, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2,
                                                   rng=0),
-        {**EXACT_ARGS, "n_networks": "int>=1,huge=1e12", "rng": "rng"}),
+        {**EXACT_ARGS, "n_samples": "int>=1,huge=1e12", "rng": "rng"}),
     "exact.input_output_jacobian": (exact.input_output_jacobian, dict(net=_net(), x=np.ones(4)),
                                     {"net": "net", "x": "array"}),
     "exact.jacobian_singular_values": (exact.jacobian_singular_values, dict(net=_net(), x=np.ones(4)),

@@ -157,5 +157,5 @@ def test_forward_overflow_and_degenerate_statistics_are_errors():
     with pytest.raises(ValueError, match="width, depth: the arrays would need"):
         net.random_network(width=10**6, depth=10, sigma_w2=1.0, sigma_b2=0.0)
     with pytest.raises(ValueError, match="statistic"):
-        net.ensemble_statistic(lambda n, h: np.zeros(np.random.default_rng().integers(1, 5)), np.ones(3), n_nets=20,
+        net.ensemble_statistic(lambda n, h: np.zeros(np.random.default_rng().integers(1, 5)), np.ones(3), n_samples=20,
                                width=3, depth=1, sigma_w2=1.0, sigma_b2=0.0, activation="tanh", rng=0)

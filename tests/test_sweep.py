@@ -33,7 +33,7 @@ def phase_point(rng, sigma_w2, sigma_b2):
 
 def chaos_point(rng, width):
     """Fraction of 200 random He ReLU maps with a point of period 3 (Li-Yorke chaos)."""
-    return ch.random_relu_map(width=width, init="he", size=200, rng=rng).has_period3().mean()
+    return ch.random_relu_map(width=width, init="he", n_samples=200, rng=rng).has_period3().mean()
 
 
 def moments_point(rng, n):

@@ -56,6 +56,7 @@ from .network import network_from_initializer
 __all__ = [
     "STRUCTURED",
     "COLUMNS",
+    "N_SAMPLES",
     "default_initializers",
     "random_mask",
     "expected_givens_density",
@@ -92,6 +93,10 @@ COLUMNS = {
     "recurrence": "log10 growth",
     "period3": "P(period 3)",
 }
+
+
+#: Default ensemble sizes of :func:`atlas_table`'s simulated columns (its ``n_samples`` argument).
+N_SAMPLES = {"spread": 3, "survival": 10, "recurrence": 20, "period3": 400}
 
 
 def default_initializers() -> dict[str, Callable]:
@@ -173,27 +178,27 @@ def meanfield_applies(fn) -> bool:
         fn = inner
 
 
-def effective_sigma_w2(fn, *, width: int = 100, n_draws: int = 10, rng=None) -> float:
-    r"""The mean-field weight variance :math:`\sigma_w^2 = n\,\overline{W_{ij}^2}` over ``n_draws`` ``(width, width)`` draws.
+def effective_sigma_w2(fn, *, width: int = 100, n_samples: int = 10, rng=None) -> float:
+    r"""The mean-field weight variance :math:`\sigma_w^2 = n\,\overline{W_{ij}^2}` over ``n_samples`` ``(width, width)`` draws.
 
     For i.i.d. Gaussian entries its relative standard error is :math:`\sqrt{2/(\text{n\_draws}\,n^2)}`
     (0.45% for the defaults); :func:`atlas_table` rounds it with :func:`snap_sigma_w2`.
     """
     _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)
-    n_draws = check_count(n_draws, "n_draws", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     check_nbytes(8 * 4 * width * width, "width", width, what=f"a ({width}, {width}) draw with its squares",
                  reduce="width")
     gen = as_rng(rng)
     with np.errstate(over="ignore"):  # entries beyond 1e154 square to inf: reported below
         out = float(np.mean([width * np.mean(w * w) for w in (init._checked_draw(fn, (width, width), name="fn", rng=gen)
-                                                                for _ in range(n_draws))]))
+                                                                for _ in range(n_samples))]))
     if not math.isfinite(out):
         raise ValueError(f"fn: the mean squared entry of its draws overflows float64 (entries beyond ~1e154)")
     return out
 
 
-def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
+def snap_sigma_w2(value: float, *, width: int, n_samples: int) -> float:
     r"""Round a measured :math:`\sigma_w^2` to the digits its sampling error supports.
 
     For i.i.d. Gaussian entries the relative standard error of :func:`effective_sigma_w2` is
@@ -203,11 +208,11 @@ def snap_sigma_w2(value: float, *, width: int, n_draws: int) -> float:
     real number >= 0; 0 and ``inf`` are returned as they are.
     """
     value = check_real(value, "value", low=0.0, allow_inf=True)
-    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     width = check_int(width, "width", minimum=1)
     if not math.isfinite(value) or value <= 0:
         return value
-    draws = n_draws * width**2
+    draws = n_samples * width**2
     rel = 3 * math.sqrt(2.0 / draws) if draws < 10**300 else 0.0  # beyond the float range: no sampling error
     two = float(f"{value:.2g}")
     return two if abs(two - value) <= rel * value else float(f"{value:.3g}")
@@ -239,10 +244,10 @@ def _check_network_memory(width, depth):
                  reduce="width or depth")
 
 
-def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_nets: int = 3, rng=None) -> np.ndarray:
+def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_samples: int = 3, rng=None) -> np.ndarray:
     r"""Normalised variance of the squared singular values of the input-output Jacobian, per network.
 
-    For ``n_nets`` networks of :func:`initdyn.network.network_from_initializer` (no biases) and one
+    For ``n_samples`` networks of :func:`initdyn.network.network_from_initializer` (no biases) and one
     Gaussian input each with :math:`\|x\|^2 = N`, the squared singular values :math:`\lambda` of
     :math:`J` (chapter 2, :func:`initdyn.spectra.jacobian_singular_values_of`) give
     :math:`\mathrm{Var}(\lambda)/\mathbb E[\lambda]^2`: 0 for dynamical isometry, and
@@ -252,14 +257,14 @@ def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_net
     """
     _check_init(fn, "fn")
     act = get_activation(activation)
-    n_nets = check_count(n_nets, "n_nets", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     width = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
     _check_network_memory(width, depth)
     gen = as_rng(rng)
-    out = np.empty(n_nets)
+    out = np.empty(n_samples)
     draw = _checking(fn, "fn")
-    for k in range(n_nets):
+    for k in range(n_samples):
         net = network_from_initializer(draw, width=width, depth=depth, rng=gen)
         x = gen.standard_normal(net.width)
         x *= math.sqrt(net.width) / np.linalg.norm(x)
@@ -269,7 +274,7 @@ def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_net
     return out
 
 
-def norm_survival(fn, *, width: int = 100, depth: int = 100, n_networks: int = 10, rng=None) -> np.ndarray:
+def norm_survival(fn, *, width: int = 100, depth: int = 100, n_samples: int = 10, rng=None) -> np.ndarray:
     r"""Chapter 3's :math:`R = \|x^L\|^2/\|x^0\|^2` of ReLU networks with weights from ``fn`` (no biases).
 
     :func:`initdyn.exact.simulate_squared_norm_ratio` with ``initializer=fn`` (mirrored inputs
@@ -280,49 +285,49 @@ def norm_survival(fn, *, width: int = 100, depth: int = 100, n_networks: int = 1
     _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
-    n_networks = check_count(n_networks, "n_networks", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     _check_network_memory(width, depth)
-    return exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=1.0, n_networks=n_networks,
+    return exact.simulate_squared_norm_ratio(width=width, depth=depth, sigma_w2=1.0, n_samples=n_samples,
                                              rng=rng, initializer=_checking(fn, "fn"))
 
 
-def recurrence_growth(fn, *, n: int = 100, n_matrices: int = 20, steps: int | None = None, rng=None) -> np.ndarray:
+def recurrence_growth(fn, *, n: int = 100, n_samples: int = 20, steps: int | None = None, rng=None) -> np.ndarray:
     r"""Chapter 4's hidden-state growth :math:`\log_{10}(\|h_t\|/\|h_0\|)` of :math:`h_t = A h_{t-1}`, :math:`A \sim` ``fn``.
 
     One Gaussian :math:`h_0` per matrix, :math:`t = \lceil 4\sqrt n\rceil` steps unless ``steps`` is
     given (the horizon at which Glorot recurrences explode, Bar et al. 2025), computed by
-    :func:`initdyn.recurrence.log_norm_trajectory` for a stack of ``n_matrices`` matrices.  A matrix
+    :func:`initdyn.recurrence.log_norm_trajectory` for a stack of ``n_samples`` matrices.  A matrix
     that maps :math:`h_0` exactly to zero (the zero matrix, a nilpotent one) gives ``-inf``.
     """
     _check_init(fn, "fn")
     n = check_int(n, "n", minimum=2)
-    n_matrices = check_count(n_matrices, "n_matrices", minimum=1)
-    check_nbytes(8 * 3 * n_matrices * n * n, "n_matrices" if n_matrices > n else "n",
-                 n_matrices if n_matrices > n else n, what=f"a stack of {n_matrices} ({n}, {n}) matrices",
-                 reduce="n_matrices or n")
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
+    check_nbytes(8 * 3 * n_samples * n * n, "n_samples" if n_samples > n else "n",
+                 n_samples if n_samples > n else n, what=f"a stack of {n_samples} ({n}, {n}) matrices",
+                 reduce="n_samples or n")
     steps = math.ceil(4 * math.sqrt(n)) if steps is None else check_count(steps, "steps", minimum=1)
     gen = as_rng(rng)
-    A = np.stack([init._checked_draw(fn, (n, n), name="fn", rng=gen) for _ in range(n_matrices)])
-    h0 = gen.standard_normal((n_matrices, 1, n))
+    A = np.stack([init._checked_draw(fn, (n, n), name="fn", rng=gen) for _ in range(n_samples)])
+    h0 = gen.standard_normal((n_samples, 1, n))
     traj = recurrence.log_norm_trajectory(A, h0, steps)[:, 0]
     return (traj[:, -1] - traj[:, 0]) / math.log(10)
 
 
-def period3_probability(fn, *, width: int = 16, n_maps: int = 400, rng=None) -> tuple[int, int]:
+def period3_probability(fn, *, width: int = 16, n_samples: int = 400, rng=None) -> tuple[int, int]:
     r"""Chapter 5's count of width-``width`` random ReLU maps :math:`\mathbb R \to \mathbb R^n \to \mathbb R` with period 3.
 
     :func:`initdyn.chaos.random_relu_map` with ``init=fn`` (weights *and* biases from ``fn``, as in
-    that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_maps)``; the Wilson
+    that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_samples)``; the Wilson
     interval is :func:`initdyn.stats.wilson_interval`.
     """
     _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)
-    n_maps = check_count(n_maps, "n_maps", minimum=1)
-    check_nbytes(8 * 6 * n_maps * width, "n_maps" if n_maps > width else "width", n_maps if n_maps > width else width,
-                 what=f"the parameters of {n_maps} maps of width {width}", reduce="n_maps or width")
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
+    check_nbytes(8 * 6 * n_samples * width, "n_samples" if n_samples > width else "width", n_samples if n_samples > width else width,
+                 what=f"the parameters of {n_samples} maps of width {width}", reduce="n_samples or width")
     draw = fn if init.iid_law(fn) is not None else _checking(fn, "fn")  # the i.i.d. laws are drawn in one call
-    ens = chaos.random_relu_map(width=width, init=draw, size=n_maps, rng=rng)
-    return int(np.sum(ens.has_period3())), int(n_maps)
+    ens = chaos.random_relu_map(width=width, init=draw, n_samples=n_samples, rng=rng)
+    return int(np.sum(ens.has_period3())), int(n_samples)
 
 
 class Atlas(NamedTuple):
@@ -334,17 +339,21 @@ class Atlas(NamedTuple):
 
 
 def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int = 100, depth: int = 100,
-                n_nets: int = 3, n_networks: int = 10, n_matrices: int = 20, map_width: int = 16,
-                n_maps: int = 400) -> Atlas:
+                map_width: int = 16, n_samples: Mapping[str, int] | None = None) -> Atlas:
     """Every diagnostic for every initializer of ``initializers`` (default :func:`default_initializers`).
 
     Each cell is one call of the diagnostic function of its column with ``rng=seed`` (common random
     numbers across rows, so the rows differ only by the initializer).  ``period3`` is the fraction
-    ``k / n_maps``.
+    ``k / n_samples["period3"]``.
+
+    ``n_samples`` gives the ensemble size of each simulated column: a dict with any of the keys of
+    :data:`N_SAMPLES` (``"spread"``: networks per Jacobian spread, ``"survival"``: networks per norm
+    survival, ``"recurrence"``: recurrent matrices, ``"period3"``: random maps); missing keys take
+    the defaults of :data:`N_SAMPLES`.
 
     Every argument is checked before any cell is computed: ``initializers`` a non-empty dict of names
-    (str) to callables, ``seed >= 0``, ``width >= 2``, and ``depth``, ``n_nets``, ``n_networks``,
-    ``n_matrices``, ``map_width``, ``n_maps`` >= 1 (the counts at most 10**7).
+    (str) to callables, ``seed >= 0``, ``width >= 2``, and ``depth``, ``map_width`` and every value of
+    ``n_samples`` >= 1 (the counts at most 10**7).
 
     A cell is NaN (printed ``-``) only for a structural reason:
 
@@ -374,17 +383,26 @@ def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int =
     seed = check_int(seed, "seed", minimum=0)
     width = check_int(width, "width", minimum=2)
     depth = check_int(depth, "depth", minimum=1)
-    n_nets = check_count(n_nets, "n_nets", minimum=1)
-    n_networks = check_count(n_networks, "n_networks", minimum=1)
-    n_matrices = check_count(n_matrices, "n_matrices", minimum=1)
     map_width = check_int(map_width, "map_width", minimum=1)
-    n_maps = check_count(n_maps, "n_maps", minimum=1)
+    if n_samples is None:
+        n_samples = {}
+    if not isinstance(n_samples, Mapping):
+        raise TypeError(f"n_samples: expected a dict with keys among {sorted(N_SAMPLES)}, got {n_samples!r}")
+    unknown = sorted(map(repr, set(n_samples) - set(N_SAMPLES)))
+    if unknown:
+        raise ValueError(f"n_samples: unknown keys {', '.join(unknown)}; expected keys among {sorted(N_SAMPLES)}")
+    n_samples = {key: check_count(n_samples.get(key, default), f"n_samples[{key!r}]", minimum=1)
+                 for key, default in N_SAMPLES.items()}
+    n_nets, n_networks = n_samples["spread"], n_samples["survival"]
+    n_matrices, n_maps = n_samples["recurrence"], n_samples["period3"]
     _check_network_memory(width, depth)
-    check_nbytes(8 * 3 * n_matrices * width * width, "n_matrices", n_matrices,
+    check_nbytes(8 * 3 * n_matrices * width * width, "n_samples['recurrence']", n_matrices,
                  what=f"the recurrence column's stack of {n_matrices} ({width}, {width}) matrices",
-                 reduce="n_matrices or width")
-    check_nbytes(8 * 6 * n_maps * map_width, *(("n_maps", n_maps) if n_maps > map_width else ("map_width", map_width)),
-                 what=f"the parameters of {n_maps} maps of width {map_width}", reduce="n_maps or map_width")
+                 reduce="n_samples['recurrence'] or width")
+    check_nbytes(8 * 6 * n_maps * map_width,
+                 *(("n_samples['period3']", n_maps) if n_maps > map_width else ("map_width", map_width)),
+                 what=f"the parameters of {n_maps} maps of width {map_width}",
+                 reduce="n_samples['period3'] or map_width")
     cols = {key: np.full(len(inits), np.nan) for key in COLUMNS}
 
     for r, (name, fn) in enumerate(inits.items()):
@@ -406,23 +424,22 @@ def atlas_table(initializers: dict | None = None, *, seed: int = 0, width: int =
                 raise err from exc
 
         sw2 = cell("sigma_w2", lambda: snap_sigma_w2(effective_sigma_w2(g, width=width, rng=seed), width=width,
-                                                     n_draws=10))
+                                                     n_samples=10))
         cols["sigma_w2"][r] = sw2
         if meanfield_applies(fn) and np.isfinite(sw2):
             for key, val in cell("chi1_tanh, chi1_relu, xi_q_relu", lambda: meanfield_cells(sw2)).items():
                 cols[key][r] = val
         for act in ("tanh", "relu"):
             cols[f"spread_{act}"][r] = cell(f"spread_{act}", lambda: float(np.median(
-                jacobian_spread(g, activation=act, width=width, depth=depth, n_nets=n_nets, rng=seed))))
+                jacobian_spread(g, activation=act, width=width, depth=depth, n_samples=n_nets, rng=seed))))
         if width % 2 == 0:
             cols["survival"][r] = cell("survival", lambda: float(np.median(
-                norm_survival(g, width=width, depth=depth, n_networks=n_networks, rng=seed))))
+                norm_survival(g, width=width, depth=depth, n_samples=n_networks, rng=seed))))
         cols["recurrence"][r] = cell("recurrence", lambda: float(np.median(
-            recurrence_growth(g, n=width, n_matrices=n_matrices, rng=seed))))
-        cols["period3"][r] = cell("period3", lambda: period3_probability(g, width=map_width, n_maps=n_maps,
+            recurrence_growth(g, n=width, n_samples=n_matrices, rng=seed))))
+        cols["period3"][r] = cell("period3", lambda: period3_probability(g, width=map_width, n_samples=n_maps,
                                                                          rng=seed)[0] / n_maps)
-    settings = dict(seed=seed, width=width, depth=depth, n_nets=n_nets, n_networks=n_networks,
-                    n_matrices=n_matrices, map_width=map_width, n_maps=n_maps)
+    settings = dict(seed=seed, width=width, depth=depth, map_width=map_width, n_samples=n_samples)
     return Atlas(list(inits), cols, settings)
 
 

@@ -47,7 +47,6 @@ from .activations import get_activation
 from .network import random_network
 from .piecewise import (MAX_PERIOD, OUTPUTS, ReluMap, ReluMapEnsemble, _check_interval, _check_period, _dedupe,
                         _points)
-from .piecewise import PiecewiseLinear, compose_maps, stack_lap_counts, tent_map  # noqa: F401  (moved; chapters migrate)
 
 __all__ = [
     "TanhMap",
@@ -140,7 +139,7 @@ def _draw_layer(fn, shape, n_maps, gain, gen):
     return gen.uniform(-bound, bound, size=(n_maps,) + shape)
 
 
-def _draw_params(width, init, gain, bias, size, rng):
+def _draw_params(width, init, gain, bias, n_samples, rng):
     width = check_int(width, "width", minimum=1)
     fn = _init.get_initializer(init)
     gain = check_real(gain, "gain", low=0.0, low_open=True)
@@ -152,9 +151,9 @@ def _draw_params(width, init, gain, bias, size, rng):
         if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (numbers.Real, np.ndarray)) or np.ndim(bias):
             raise TypeError(f"bias: expected 'init', 'zero' or a variance (a real number >= 0), got {bias!r}")
         bias = check_variance(bias, "bias")
-    n_maps = 1 if size is None else check_int(size, "size", minimum=1)
-    check_nbytes(8 * 6 * n_maps * width, "size" if n_maps > width else "width", n_maps if n_maps > width else width,
-                 what=f"the parameters of {n_maps} maps of width {width}", reduce="size or width")
+    n_maps = 1 if n_samples is None else check_int(n_samples, "n_samples", minimum=1)
+    check_nbytes(8 * 6 * n_maps * width, "n_samples" if n_maps > width else "width", n_maps if n_maps > width else width,
+                 what=f"the parameters of {n_maps} maps of width {width}", reduce="n_samples or width")
     # A width-n net R -> R^n -> R: first layer (n, 1), second layer (1, n) (torch.nn.Linear shapes).
     w = _draw_layer(fn, (width, 1), n_maps, gain, gen)[:, :, 0]
     a = _draw_layer(fn, (1, width), n_maps, gain, gen)[:, 0, :]
@@ -170,10 +169,10 @@ def _draw_params(width, init, gain, bias, size, rng):
         raise ValueError(f"gain: the drawn weights overflow float64 (gain = {gain:g}); use a smaller gain")
     if not (np.all(np.isfinite(b)) and np.all(np.isfinite(c))):
         raise ValueError(f"{'gain' if bias == 'init' else 'bias'}: the drawn biases overflow float64; use a smaller one")
-    return a, w, b, c, size is None
+    return a, w, b, c, n_samples is None
 
 
-def random_relu_map(*, width, init="he", gain: float = 1.0, bias="init", size=None, output: str = "linear",
+def random_relu_map(*, width, init="he", gain: float = 1.0, bias="init", n_samples=None, output: str = "linear",
                     rng=None):
     r"""A random ReLU recurrent map drawn as a width-``width`` network R -> R^n -> R.
 
@@ -185,18 +184,18 @@ def random_relu_map(*, width, init="he", gain: float = 1.0, bias="init", size=No
     al. 2022), ``"zero"`` sets them to 0, a number is a variance :math:`\sigma_b^2`.
 
     ``output="relu"`` adds the output ReLU of that code.  Returns a :class:`ReluMap`, or a
-    :class:`ReluMapEnsemble` of ``size`` maps.
+    :class:`ReluMapEnsemble` of ``n_samples`` maps.
     """
     check_choice(output, "output", OUTPUTS)
-    a, w, b, c, single = _draw_params(width, init, gain, bias, size, rng)
+    a, w, b, c, single = _draw_params(width, init, gain, bias, n_samples, rng)
     if single:
         return ReluMap(a=a[0], w=w[0], b=b[0], c=c[0], output=output)
     return ReluMapEnsemble(a=a, w=w, b=b, c=c, output=output)
 
 
-def random_tanh_map(*, width, init="glorot", gain: float = 1.0, bias="init", size=None, rng=None):
-    """As :func:`random_relu_map` with tanh units: a :class:`TanhMap` or a list of ``size`` of them."""
-    a, w, b, c, single = _draw_params(width, init, gain, bias, size, rng)
+def random_tanh_map(*, width, init="glorot", gain: float = 1.0, bias="init", n_samples=None, rng=None):
+    """As :func:`random_relu_map` with tanh units: a :class:`TanhMap` or a list of ``n_samples`` of them."""
+    a, w, b, c, single = _draw_params(width, init, gain, bias, n_samples, rng)
     with np.errstate(over="ignore"):
         bound = np.sum(np.abs(a), axis=1) + np.abs(c)
     if not np.all(np.isfinite(bound)):
@@ -459,15 +458,15 @@ def pair_distances(f: Callable, x0, y0, n_steps: int) -> np.ndarray:
     return np.stack(out, axis=-1)
 
 
-def random_rnn(*, width, sigma_w2, sigma_b2, size: int = 1, rng=None):
-    r"""``size`` random RNNs :math:`h_{t+1} = \phi(W h_t + b)`: ``W`` of shape ``(size, N, N)`` with
-    :math:`W_{ij} \sim \mathcal N(0, \sigma_w^2/N)` and ``b`` of shape ``(size, N)`` with
+def random_rnn(*, width, sigma_w2, sigma_b2, n_samples: int = 1, rng=None):
+    r"""``n_samples`` random RNNs :math:`h_{t+1} = \phi(W h_t + b)`: ``W`` of shape ``(n_samples, N, N)`` with
+    :math:`W_{ij} \sim \mathcal N(0, \sigma_w^2/N)` and ``b`` of shape ``(n_samples, N)`` with
     :math:`b_i \sim \mathcal N(0, \sigma_b^2)` (the law of :func:`initdyn.network.random_network`)."""
-    size = check_int(size, "size", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     width = check_int(width, "width", minimum=1)
-    check_nbytes(8 * size * width * (width + 1), "size" if size > width else "width", size if size > width else width,
-                 what=f"{size} recurrent weight matrices of width {width}", reduce="size or width")
-    net = random_network(width=width, depth=size, sigma_w2=sigma_w2, sigma_b2=sigma_b2, rng=rng)
+    check_nbytes(8 * n_samples * width * (width + 1), "n_samples" if n_samples > width else "width", n_samples if n_samples > width else width,
+                 what=f"{n_samples} recurrent weight matrices of width {width}", reduce="n_samples or width")
+    net = random_network(width=width, depth=n_samples, sigma_w2=sigma_w2, sigma_b2=sigma_b2, rng=rng)
     return net.W, net.b
 
 

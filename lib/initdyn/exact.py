@@ -923,19 +923,19 @@ def _biased(mix, width, depth, sigma_w2, sigma_b2, q0, desc):
 # Simulation with the library's networks, and Jacobians
 # ---------------------------------------------------------------------------
 
-def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer):
+def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_samples, rng, initializer):
     """Inputs x (n, N) and last pre-activations h^L (n, N) of n independent library networks."""
     width, depth, sigma_w2, sigma_b2, q0 = _check_params(width, depth, sigma_w2, sigma_b2, q0)
-    n_networks = check_int(n_networks, "n_networks", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     if initializer is not None and not callable(initializer):
         raise TypeError(f"initializer: expected a callable f(shape, *, gain, rng), got {initializer!r}")
     if initializer is not None and width % 2:
         raise ValueError(f"width: mirrored inputs (with an initializer) need an even width, got {width}")
-    check_memory(2 * n_networks * width + 2 * depth * width * width, "n_networks, width, depth")
+    check_memory(2 * n_samples * width + 2 * depth * width * width, "n_samples, width, depth")
     gen = as_rng(rng)
-    xs = np.empty((n_networks, width))
-    hs = np.empty((n_networks, width))
-    for i in range(n_networks):
+    xs = np.empty((n_samples, width))
+    hs = np.empty((n_samples, width))
+    for i in range(n_samples):
         if initializer is None:
             net = random_network(width=width, depth=depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2, rng=gen)
             x = gen.standard_normal(width)
@@ -956,7 +956,7 @@ def _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer
     return xs, hs
 
 
-def simulate_squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_networks, rng=None,
+def simulate_squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_samples, rng=None,
                                 initializer=None):
     r"""Monte Carlo of :math:`\|x^L\|^2/\|x^0\|^2` over independent networks of :mod:`initdyn.network`.
 
@@ -971,18 +971,18 @@ def simulate_squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0,
     The input direction is random; for Gaussian weights the law of the ratio
     does not depend on it (rotation invariance).
     """
-    xs, hs = _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, initializer)
+    xs, hs = _simulate(width, depth, sigma_w2, sigma_b2, q0, n_samples, rng, initializer)
     return np.sum(np.maximum(hs, 0.0) ** 2, axis=1) / np.sum(xs * xs, axis=1)
 
 
-def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_networks, rng=None):
-    """Last pre-activations :math:`h^L` (shape ``(n_networks, width)``) of independent library networks.
+def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_samples, rng=None):
+    """Last pre-activations :math:`h^L` (shape ``(n_samples, width)``) of independent library networks.
 
     The same draws as :func:`simulate_squared_norm_ratio` (one network and one
     input of squared length :math:`N q_0` per row); rows are independent, the
     units within a row are not.
     """
-    return _simulate(width, depth, sigma_w2, sigma_b2, q0, n_networks, rng, None)[1]
+    return _simulate(width, depth, sigma_w2, sigma_b2, q0, n_samples, rng, None)[1]
 
 
 def input_output_jacobian(net, x) -> np.ndarray:

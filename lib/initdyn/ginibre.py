@@ -304,35 +304,35 @@ def _arnoldi_radius(a) -> float:
     return float(np.ldexp(rho, expo))
 
 
-def _check_chunked(n: int, size: int, what: str, itemsize: int, per_matrix: int = 8) -> None:
-    """Refuse outputs of ``size * per_matrix`` bytes or single ``n x n`` matrices (with work arrays) beyond 4 GiB."""
+def _check_chunked(n: int, n_samples: int, what: str, itemsize: int, per_matrix: int = 8) -> None:
+    """Refuse outputs of ``n_samples * per_matrix`` bytes or single ``n x n`` matrices (with work arrays) beyond 4 GiB."""
     check_nbytes(8 * n * n * 6, "n", n, what=f"one {n} x {n} matrix with its eigenvalue work arrays", reduce="n")
-    check_nbytes(size * per_matrix * itemsize // 8, "size", size, what=f"the {size} {what}", reduce="size")
+    check_nbytes(n_samples * per_matrix * itemsize // 8, "n_samples", n_samples, what=f"the {n_samples} {what}", reduce="n_samples")
 
 
-def _chunks(size: int, n: int, budget_bytes: float = 64e6):
+def _chunks(n_samples: int, n: int, budget_bytes: float = 64e6):
     per = max(1, int(budget_bytes // (8 * n * n)))
     start = 0
-    while start < size:
-        stop = min(size, start + per)
+    while start < n_samples:
+        stop = min(n_samples, start + per)
         yield start, stop
         start = stop
 
 
-def glorot_radii(n: int, size: int, *, rng=None, method: str = "auto") -> np.ndarray:
-    r"""Spectral radii of ``size`` independent Glorot matrices :math:`A_{ij}\sim\mathcal N(0, 1/n)`.
+def glorot_radii(n: int, n_samples: int, *, rng=None, method: str = "auto") -> np.ndarray:
+    r"""Spectral radii of ``n_samples`` independent Glorot matrices :math:`A_{ij}\sim\mathcal N(0, 1/n)`.
 
     Drawn in chunks of at most 64 MB.  Since the rescaled Glorot of Bar et al. 2025 is
     :math:`A / r_n(x)`, its radii are these divided by :func:`rescaling_radius`: one sample serves
     every quantile.
     """
     n = check_int(n, "n", minimum=1)
-    size = check_int(size, "size", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     check_choice(method, "method", ("auto", "dense", "arnoldi"))
-    _check_chunked(n, size, "radii", 8)
+    _check_chunked(n, n_samples, "radii", 8)
     gen = as_rng(rng)
-    out = np.empty(size)
-    for a, b in _chunks(size, n):
+    out = np.empty(n_samples)
+    for a, b in _chunks(n_samples, n):
         out[a:b] = spectral_radius(gen.standard_normal((b - a, n, n)) / math.sqrt(n), method=method)
     return out
 
@@ -350,7 +350,7 @@ def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
     return float(out) if out.ndim == 0 else out
 
 
-def complex_ginibre_radii(n: int, size: int, *, rng=None) -> np.ndarray:
+def complex_ginibre_radii(n: int, n_samples: int, *, rng=None) -> np.ndarray:
     r"""Exact samples of :math:`\rho(G/\sqrt n)`, :math:`G` complex Ginibre, without eigenvalues.
 
     Kostlan 1992: :math:`\rho^2 \overset{d}{=} \max_{k \le n} \Gamma_k / n` with independent
@@ -361,25 +361,25 @@ def complex_ginibre_radii(n: int, size: int, *, rng=None) -> np.ndarray:
     limit of Rider 2003 be checked where it applies.
     """
     n = check_int(n, "n", minimum=1)
-    size = check_int(size, "size", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     K = min(n, _top_indices(n))
     check_nbytes(24 * K, "n", n, what=f"the {K} Gamma draws per sample", reduce="n")
-    check_nbytes(8 * size, "size", size, what=f"the {size} radii", reduce="size")
-    if size * K > 10**11:
-        raise ValueError(f"size: {size} samples of {K} Gamma draws each ({size * K:.3g} draws) exceed the limit "
-                         "of 1e11 (hours of work); reduce size or n")
+    check_nbytes(8 * n_samples, "n_samples", n_samples, what=f"the {n_samples} radii", reduce="n_samples")
+    if n_samples * K > 10**11:
+        raise ValueError(f"n_samples: {n_samples} samples of {K} Gamma draws each ({n_samples * K:.3g} draws) exceed the limit "
+                         "of 1e11 (hours of work); reduce n_samples or n")
     gen = as_rng(rng)
     k = np.arange(n - K + 1, n + 1, dtype=float)
-    out = np.empty(size)
+    out = np.empty(n_samples)
     per = max(1, int(8e6 // K))
-    for a in range(0, size, per):
-        b = min(size, a + per)
+    for a in range(0, n_samples, per):
+        b = min(n_samples, a + per)
         out[a:b] = np.sqrt(gen.gamma(k, size=(b - a, K)).max(axis=1) / n)
     return out
 
 
-def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np.ndarray:
-    r"""Eigenvalues of ``size`` Glorot matrices :math:`s\,G/\sqrt n`, shape ``(size, n)`` (complex).
+def glorot_eigenvalues(n: int, n_samples: int, *, scale: float = 1.0, rng=None) -> np.ndarray:
+    r"""Eigenvalues of ``n_samples`` Glorot matrices :math:`s\,G/\sqrt n`, shape ``(n_samples, n)`` (complex).
 
     The diagonal (LRU-style) recurrence that Bar et al. 2025 compare against initialises a complex
     diagonal :math:`\Lambda` with the eigenvalues of a (rescaled) Glorot matrix (``DiagRNN`` with
@@ -392,17 +392,17 @@ def glorot_eigenvalues(n: int, size: int, *, scale: float = 1.0, rng=None) -> np
     random initial states by position is reproducible only after this sort.
     """
     n = check_int(n, "n", minimum=1)
-    size = check_int(size, "size", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     s = float(check_finite_array(scale, "scale", ndim=0))
     if s <= 0:
         raise ValueError(f"scale: expected a positive number, got {scale!r}")
-    _check_chunked(n, size, f"x {n} complex eigenvalues", 16, per_matrix=8 * n)
+    _check_chunked(n, n_samples, f"x {n} complex eigenvalues", 16, per_matrix=8 * n)
     gen = as_rng(rng)
-    out = np.empty((size, n), dtype=complex)
+    out = np.empty((n_samples, n), dtype=complex)
     # eigenvalues scale exactly with s: scales whose matrices would over- or underflow are factored out
     factor = not 1e-250 <= s / math.sqrt(n) <= 1e250
     mant, expo = math.frexp(s) if factor else (s, 0)
-    for a, b in _chunks(size, n):
+    for a, b in _chunks(n_samples, n):
         with np.errstate(over="ignore"):
             lam = np.linalg.eigvals(gen.standard_normal((b - a, n, n)) * (mant / math.sqrt(n)))
             out[a:b] = np.ldexp(lam.real, expo) + 1j * np.ldexp(lam.imag, expo) if factor else lam

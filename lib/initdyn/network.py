@@ -334,9 +334,9 @@ def empirical_slopes(h, *, sigma_w2, activation) -> tuple[np.ndarray, np.ndarray
     return s_q, s_c
 
 
-def ensemble_statistic(statistic, x, *, n_nets, width, depth, sigma_w2, sigma_b2, activation,
+def ensemble_statistic(statistic, x, *, n_samples, width, depth, sigma_w2, sigma_b2, activation,
                        weights: str = "gaussian", rng=None) -> np.ndarray:
-    """Draw ``n_nets`` independent networks in turn and stack ``statistic(net, h)`` over them.
+    """Draw ``n_samples`` independent networks in turn and stack ``statistic(net, h)`` over them.
 
     ``h = forward(net, x, activation=activation)``; only one network is held in
     memory at a time (a width-1000, depth-30 network is 240 MB).  Passing the
@@ -346,9 +346,9 @@ def ensemble_statistic(statistic, x, *, n_nets, width, depth, sigma_w2, sigma_b2
 
     Returns
     -------
-    array of shape ``(n_nets, *statistic_shape)``
+    array of shape ``(n_samples, *statistic_shape)``
     """
-    n_nets = check_int(n_nets, "n_nets", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     if not callable(statistic):
         raise TypeError(f"statistic: expected a callable (net, h) -> array, got {describe(statistic)}")
     act = get_activation(activation)
@@ -362,12 +362,12 @@ def ensemble_statistic(statistic, x, *, n_nets, width, depth, sigma_w2, sigma_b2
     check_memory((depth + 1) * xa.size + depth * width * width, "width, depth, x")
     gen = as_rng(rng)
     out = []
-    for _ in range(n_nets):
+    for _ in range(n_samples):
         n = random_network(width=width, depth=depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2, weights=weights, rng=gen)
         out.append(np.asarray(statistic(n, forward(n, x, activation=act))))
         del n
         if len(out) == 1:
-            check_memory(n_nets * out[0].size, "n_nets (times the size of what statistic returns)")
+            check_memory(n_samples * out[0].size, "n_samples (times the size of what statistic returns)")
         elif out[-1].shape != out[0].shape:
             raise ValueError(
                 f"statistic: expected the same shape from every network, got {out[0].shape} and then {out[-1].shape}"

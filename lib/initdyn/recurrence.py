@@ -23,7 +23,7 @@ The initializer itself is :func:`initdyn.init.rescaled_glorot`.
 
 Argument checks: every argument is checked where it enters, with a ``ValueError`` or ``TypeError`` that
 names it, says what was expected and shows what was received.  Requests whose arrays would exceed
-4 GiB (``size``, ``steps``, ``n``, the number of states) are refused up front with the estimate and
+4 GiB (``n_samples``, ``steps``, ``n``, the number of states) are refused up front with the estimate and
 what to reduce; matrices and states may lie anywhere in the float range (products that would over- or
 underflow are redone in power-of-two rescaled arithmetic, bit for bit identical where nothing does).
 
@@ -42,9 +42,6 @@ from ._structured import safe_log_norm
 from ._validate import as_rng, check_choice, check_finite_array, check_int, check_nbytes
 from .activations import get_activation
 from .ginibre import _check_matrices, _chunks
-from .ginibre import (GUMBEL_MEAN_PLUS_STD, MIN_WIDTH_GUMBEL, complex_ginibre_radii,  # noqa: F401  (moved;
-                      complex_ginibre_radius_cdf, ginibre_gamma, glorot_eigenvalues, glorot_radii,  # chapters
-                      gumbel_cdf, gumbel_edge, rescaling_radius, spectral_radius)  # migrate)
 
 __all__ = [
     "log_norm_trajectory",
@@ -380,9 +377,9 @@ def _unit_rows(x):
     return w / np.where(r > 0, r, 1.0)
 
 
-def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activation=None, h0_norm: float = 1.0,
+def glorot_log_norms(n: int, n_samples: int, steps: int, *, scale: float = 1.0, activation=None, h0_norm: float = 1.0,
                      rng=None) -> np.ndarray:
-    r""":math:`\log\|h_t\|` for ``size`` independent Glorot recurrences, shape ``(size, steps + 1)``.
+    r""":math:`\log\|h_t\|` for ``n_samples`` independent Glorot recurrences, shape ``(n_samples, steps + 1)``.
 
     :math:`h_t = A h_{t-1}` with :math:`A = s\,G/\sqrt n` (``scale`` :math:`s`; the rescaled
     Glorot is :math:`s = 1/r_n(x)`, :func:`rescaling_radius`) and a fresh :math:`A` per
@@ -392,7 +389,7 @@ def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activ
     on: ``"tanh"`` gives :math:`h_t = \tanh(A h_{t-1})`, where the norm of :math:`h_0` matters).
     """
     n = check_int(n, "n", minimum=1)
-    size = check_int(size, "size", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     steps = check_int(steps, "steps", minimum=0)
     s = check_finite_array(scale, "scale", ndim=0)
     if s <= 0:
@@ -401,14 +398,14 @@ def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activ
     if h0_norm <= 0:
         raise ValueError(f"h0_norm: expected a positive number, got {h0_norm!r}")
     act = None if activation is None else get_activation(activation)
-    blame = ("steps", steps) if steps + 1 >= size else ("size", size)
-    check_nbytes(8 * size * (steps + 1), *blame, what=f"the output of {size} trajectories of {steps} + 1 steps",
-                 reduce="size or steps")
+    blame = ("steps", steps) if steps + 1 >= n_samples else ("n_samples", n_samples)
+    check_nbytes(8 * n_samples * (steps + 1), *blame, what=f"the output of {n_samples} trajectories of {steps} + 1 steps",
+                 reduce="n_samples or steps")
     check_nbytes(8 * n * n * 4, "n", n, what=f"one {n} x {n} matrix with its work arrays", reduce="n")
     gen = as_rng(rng)
     h0 = np.zeros(n)
     h0[0] = h0_norm
-    out = np.empty((size, steps + 1))
+    out = np.empty((n_samples, steps + 1))
     # A linear or positively homogeneous recurrence scales exactly: log||(sA)^t h|| = t log s + log||A^t h||.
     # Scales whose matrices would over- or underflow are factored out that way (the others are drawn as is).
     homogeneous = act is None or act.homogeneous
@@ -416,7 +413,7 @@ def glorot_log_norms(n: int, size: int, steps: int, *, scale: float = 1.0, activ
     if factor:
         mant, expo = math.frexp(float(s))
         shift = expo * math.log(2.0) * np.arange(steps + 1)
-    for a, b in _chunks(size, n):
+    for a, b in _chunks(n_samples, n):
         if factor:
             mats = gen.standard_normal((b - a, n, n)) * (mant / math.sqrt(n))
             out[a:b] = log_norm_trajectory(mats, h0, steps, activation=activation) + shift
