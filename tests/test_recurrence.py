@@ -564,7 +564,7 @@ def test_arnoldi_falls_back_to_dense_where_arpack_stops():
 
 
 def test_oversized_and_unbounded_requests_name_what_to_reduce():
-    with pytest.raises(ValueError, match=r"size: .*GiB.*reduce size"):
+    with pytest.raises(ValueError, match=r"n_samples: .*GiB.*reduce n_samples"):
         gin.glorot_radii(8, 10**10)
     with pytest.raises(ValueError, match=r"steps: .*GiB"):
         rec.log_norm_trajectory(np.eye(2), np.ones(2), 10**10)
