@@ -79,7 +79,7 @@ _MAX_ROTATION_FACTOR = 40
 
 
 class GivensResult(NamedTuple):
-    """What :func:`givens_orthogonal` did: rotations applied and the density after each one.
+    """What ``givens_orthogonal`` (behind :func:`initdyn.init.sparse_orthogonal`) did: rotations applied and the density after each one.
 
     ``density_path[t]`` is the density after ``t`` rotations (``density_path[0]`` is the identity's);
     ``density`` is the achieved density of the returned matrix, counted on the matrix itself.

@@ -77,7 +77,7 @@ __all__ = [
     "residual_stack",
 ]
 
-#: Initializers whose entries are neither i.i.d. nor Haar-orthogonal: no mean-field cells.
+#: Initializers whose entries are neither i.i.d. nor Haar-orthogonal, so without mean-field cells.
 STRUCTURED = (init.idinit, init.gaussian_submatrix, init.looks_linear, init.sparse_orthogonal,
               init.delta_orthogonal)
 

@@ -112,6 +112,7 @@ class TanhMap:
             return (1.0 - np.tanh(x[..., None] * self.w + self.b) ** 2) @ (self.a * self.w)
 
     def bounding_interval(self):
+        """An interval that holds every periodic point: :math:`|x| \le \sum_i |a_i| + |c|`."""
         r = float(np.sum(np.abs(self.a)) + abs(self.c))
         return (-r - 1e-12, r + 1e-12)
 
@@ -183,8 +184,8 @@ def random_relu_map(*, width, init="he", gain: float = 1.0, bias="init", n_sampl
     \mathcal N(0, 2)`, :math:`c \sim \mathcal N(0, 2/n)`, as in the public code of Chatziafratis et
     al. 2022), ``"zero"`` sets them to 0, a number is a variance :math:`\sigma_b^2`.
 
-    ``output="relu"`` adds the output ReLU of that code.  Returns a :class:`ReluMap`, or a
-    :class:`ReluMapEnsemble` of ``n_samples`` maps.
+    ``output="relu"`` adds the output ReLU of that code.  Returns a :class:`~initdyn.piecewise.ReluMap`, or a
+    :class:`~initdyn.piecewise.ReluMapEnsemble` of ``n_samples`` maps.
     """
     check_choice(output, "output", OUTPUTS)
     a, w, b, c, single = _draw_params(width, init, gain, bias, n_samples, rng)

@@ -19,7 +19,7 @@ and biases; every statement below is derived, and tested against
 :math:`q_0 = \|x^0\|^2/N`.
 
 The recursion (the paper's derivation)
--------------------------------------
+--------------------------------------
 Given :math:`x^{l-1}`, the pre-activations :math:`h^l_i` are i.i.d.
 :math:`\mathcal N(0, v_l)` with :math:`v_l = \sigma_w^2\|x^{l-1}\|^2/N + \sigma_b^2`.
 So the number :math:`K_l` of active units is :math:`\mathrm{Bin}(N, 1/2)`,

@@ -48,8 +48,8 @@ __all__ = [
 ]
 
 
-#: Mean plus one standard deviation of the standard Gumbel law, :math:`\gamma_E + \pi/\sqrt 6
-#: \approx 1.86`: the quantile the authors' public code uses in its rescaled Glorot.
+#: The mean plus one standard deviation of the standard Gumbel law (Euler's constant plus pi/sqrt(6),
+#: about 1.86), the quantile the authors' public code uses in its rescaled Glorot.
 GUMBEL_MEAN_PLUS_STD = float(np.euler_gamma + math.pi / math.sqrt(6.0))
 
 
@@ -266,7 +266,7 @@ def spectral_radius(A, *, method: str = "auto") -> np.ndarray:
     :math:`\varepsilon^{1/k}\|A\|` under rounding, so the nilpotent shift matrix rotated by a
     random orthogonal matrix (true radius 0) gives about ``1e-16 ** (1/n)``: 0.70 at ``n = 100`` with
     either method (the unrotated shift matrix, already triangular, gives 0 with ``"dense"``).  The
-    radius of such matrices is ill-posed in floating point; :func:`log_norm_trajectory` gives the
+    radius of such matrices is ill-posed in floating point; :func:`~initdyn.recurrence.log_norm_trajectory` gives the
     growth of :math:`\|A^t h\|` directly.
     """
     A = _check_matrices(A)
@@ -384,7 +384,7 @@ def glorot_eigenvalues(n: int, n_samples: int, *, scale: float = 1.0, rng=None) 
     The diagonal (LRU-style) recurrence that Bar et al. 2025 compare against initialises a complex
     diagonal :math:`\Lambda` with the eigenvalues of a (rescaled) Glorot matrix (``DiagRNN`` with
     ``A_init="glorot"`` or ``"fixed"`` in their public code); iterate it with
-    :func:`diagonal_log_norm_trajectory`.  Dense LAPACK, in chunks of at most 64 MB.
+    :func:`~initdyn.recurrence.diagonal_log_norm_trajectory`.  Dense LAPACK, in chunks of at most 64 MB.
 
     Each row is sorted canonically, by decreasing modulus and then by argument in :math:`(-\pi, \pi]`
     (a conjugate pair: :math:`-\theta` before :math:`\theta`).  LAPACK's own order follows its

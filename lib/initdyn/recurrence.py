@@ -382,7 +382,7 @@ def glorot_log_norms(n: int, n_samples: int, steps: int, *, scale: float = 1.0, 
     r""":math:`\log\|h_t\|` for ``n_samples`` independent Glorot recurrences, shape ``(n_samples, steps + 1)``.
 
     :math:`h_t = A h_{t-1}` with :math:`A = s\,G/\sqrt n` (``scale`` :math:`s`; the rescaled
-    Glorot is :math:`s = 1/r_n(x)`, :func:`rescaling_radius`) and a fresh :math:`A` per
+    Glorot is :math:`s = 1/r_n(x)`, :func:`~initdyn.ginibre.rescaling_radius`) and a fresh :math:`A` per
     trajectory.  The law of :math:`A` is orthogonally invariant, so :math:`\|A^t h_0\|` has the
     same law for every :math:`h_0` of a given norm: ``h_0 = h0_norm * e_1``.  Matrices are drawn in
     chunks of at most 64 MB and iterated with :func:`log_norm_trajectory` (``activation`` is passed
@@ -553,7 +553,7 @@ def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:
     Parameters
     ----------
     lam : array_like, shape (..., n), complex or real
-        Diagonal entries (e.g. :func:`glorot_eigenvalues`).
+        Diagonal entries (e.g. :func:`~initdyn.ginibre.glorot_eigenvalues`).
     c0 : array_like, shape (..., n) broadcastable against ``lam``
         Initial state in the eigenbasis; not all zero.
     steps : int >= 0

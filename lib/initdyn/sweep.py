@@ -77,7 +77,7 @@ class SweepResult:
         ``(entropy, spawn_key)`` of each point's child :class:`numpy.random.SeedSequence`, in grid
         order: ``numpy.random.default_rng(numpy.random.SeedSequence(entropy, spawn_key=spawn_key))``
         is the generator that point received (see :meth:`generator`).
-    axes : dict of str to numpy.ndarray or None
+    axes : dict or None
         For a dict grid, each axis name and its values, in the order of the dimensions of
         ``values``; None for a list of points.
     """
@@ -469,7 +469,7 @@ def sweep(fn: Callable[..., Any], grid, *, seed, executor=None, progress=None, c
         ``fn(rng, **params)`` returning a real number or a 1-D array of real numbers whose length is
         the same at every point.  ``rng`` is a :class:`numpy.random.Generator` seeded from the point's
         own child seed; draw every random number from it.  With a ``ProcessPoolExecutor`` ``fn``
-        must be picklable (a module-level function or a :func:`functools.partial` of one).
+        must be picklable (a module-level function or a ``functools.partial`` of one).
     grid : dict or list of dict
         Either a dict of axes ``{name: 1-D sequence}``, swept as the full Cartesian product with the
         axes in the order given (the last axis varies fastest), or a list of points
