@@ -62,6 +62,26 @@ def test_config_executes_fresh_and_fails_on_errors():
     assert "--warningiserror" in (ROOT / "dev.py").read_text()
 
 
+def test_repository_url_is_set_once_and_chapters_install_the_library_when_missing():
+    """The repository URL lives in _config.yml; each chapter's first code cell installs initdyn from it,
+    pinned to this version, only when the library is not importable (so stored outputs are unchanged)."""
+    cfg = (ROOT / "_config.yml").read_text()
+    url = re.search(r"^repository:\s*\n\s*url:\s*(\S+)", cfg, re.M).group(1)
+    version = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert re.search(r"^\s*binderhub_url:\s*https://mybinder\.org", cfg, re.M)
+    assert re.search(r"^\s*colab_url:\s*https://colab\.research\.google\.com", cfg, re.M)
+    for name in chapters():
+        nb = json.loads((ROOT / f"{name}.ipynb").read_text())
+        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        src = "".join(first["source"])
+        assert "try:\n    import initdyn" in src and "except ImportError:" in src, f"{name}: no install cell"
+        assert f'%pip install --quiet "initdyn @ git+{url}@v{version}"' in src, f"{name}: install cell not pinned"
+        assert not [o for o in first.get("outputs", []) if o["output_type"] != "execute_result"], name
+    for path in [*ROOT.glob("*.md"), *ROOT.glob("book/**/*.md"), *ROOT.glob("*.yml"), *ROOT.glob("lib/**/*.py")]:
+        if path.name != "_config.yml":
+            assert url not in path.read_text(), f"{path.relative_to(ROOT)} repeats the repository URL"
+
+
 def test_every_chapter_in_the_toc_exists():
     names = chapters()
     assert names, "no chapters in _toc.yml"
@@ -231,6 +251,91 @@ def test_page_in_browser(book, server, browser, rel):
         if parsed.fragment and target.suffix == ".html":
             html = target.read_text(errors="replace")
             assert f'id="{parsed.fragment}"' in html, f"{rel}: anchor #{parsed.fragment} missing in {target.name}"
+
+
+_LAYOUT_JS = """() => {
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  const code = [...document.querySelectorAll('div.cell_input pre, div.highlight pre')]
+    .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).length;
+  const math = [...document.querySelectorAll('mjx-container[display="true"]')].map(e => {
+    const box = e.closest('div.math, .math-wrapper') || e;
+    const style = getComputedStyle(box);
+    return {wide: e.scrollWidth > box.clientWidth + 1,
+            scrolls: ['auto', 'scroll'].includes(style.overflowX) || ['auto', 'scroll'].includes(getComputedStyle(e).overflowX),
+            tex: (e.getAttribute('aria-label') || e.textContent).slice(0, 60)};
+  });
+  return {page, code, math};
+}"""
+
+
+def _typeset(page):
+    if page.locator(".math").count():
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.evaluate("() => MathJax.startup.promise")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("name", chapters())
+def test_chapter_as_a_reader_meets_it(book, server, browser, name, width):
+    """A chapter at laptop and phone width: nothing widens the page, no code line or equation is cut at
+    1280 px (on a phone an equation scrolls in its own box), figures are numbered with real alt text,
+    headings carry one number each, and folded code cells open."""
+    rel = f"{name}.html"
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{server}/{rel}", wait_until="load")
+    _typeset(page)
+    layout = page.evaluate(_LAYOUT_JS)
+    assert layout["page"] <= 1, f"{rel} at {width}px: the page is {layout['page']}px wider than the screen"
+    if width >= 1280:
+        assert layout["code"] == 0, f"{rel}: {layout['code']} code blocks scroll sideways at {width}px"
+    cut = [m["tex"] for m in layout["math"] if m["wide"] and (width >= 1280 or not m["scrolls"])]
+    assert not cut, f"{rel} at {width}px: display equations cut off: {cut}"
+
+    figures = page.evaluate("""() => [...document.querySelectorAll('figure')].map(f => ({
+        number: (f.querySelector('.caption-number') || {}).textContent || '',
+        alt: [...f.querySelectorAll('img')].map(i => i.getAttribute('alt') || '')}))""")
+    assert figures, f"{rel}: no numbered figures"
+    for fig in figures:
+        assert re.match(r"Fig\.\s*\d+\.\d+", fig["number"].strip()), f"{rel}: a figure without a number: {fig}"
+        for alt in fig["alt"]:
+            assert len(alt.split()) >= 4 and not re.fullmatch(r"[0-9a-f]{16,}", alt), f"{rel}: alt text {alt!r}"
+    headings = page.evaluate("() => [...document.querySelectorAll('h1, h2, h3')].map(h => h.textContent.trim())")
+    doubled = [h for h in headings if re.match(r"^\d+(\.\d+)*\.?\s+\d+\.", h)]
+    assert not doubled, f"{rel}: headings numbered twice: {doubled}"
+    refs = page.evaluate("""() => [...document.querySelectorAll('a.reference.internal span.std-numref, '
+                          + 'a.reference.internal span.std-ref, span.eqno, a.reference.internal.eqref')]
+                          .map(e => e.textContent.trim())""")
+    assert not [r for r in refs if "?" in r or "%s" in r], f"{rel}: unresolved references {refs}"
+
+    folded = page.locator("details.hide.above-input")
+    if width >= 1280:
+        assert folded.count() > 0, f"{rel}: no folded (hide-input) cell"
+    if folded.count():
+        first = folded.first
+        first.locator("summary").click()
+        assert first.evaluate("d => d.open"), f"{rel}: a folded cell does not open"
+        assert first.locator("pre").first.is_visible(), f"{rel}: the opened cell shows no code"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{Path(name).name}-{width}px.png"), full_page=True)
+    page.close()
+
+
+def test_every_figure_and_equation_reference_in_the_sources_has_a_label():
+    """{numref} and {eq} roles in the chapters point at labels defined in the chapters (the build would
+    warn too; this names the culprit without a build)."""
+    labels, uses = set(), []
+    for name in chapters():
+        nb = json.loads((ROOT / f"{name}.ipynb").read_text())
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            fig = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+            if fig.get("name"):
+                labels.add(fig["name"])
+            labels.update(re.findall(r"^\$\$\s*\((eq-[\w-]+)\)", src, re.M))
+            labels.update(re.findall(r"^\(([\w-]+)\)=", src, re.M))
+            uses += [(name, lab) for lab in re.findall(r"\{(?:numref|eq|ref)\}`(?:[^<`]*<)?([\w-]+)>?`", src)]
+    missing = [(n, lab) for n, lab in uses if lab not in labels]
+    assert not missing, f"references to labels that no chapter defines: {missing}"
 
 
 def test_execution_costs_page_lists_every_chapter(book):

@@ -263,8 +263,6 @@ spec("piecewise.compose_maps", piecewise.compose_maps, dict(maps=[TENT]),
 spec("piecewise.stack_lap_counts", piecewise.stack_lap_counts, dict(maps=[TENT]),
      maps=st.sampled_from([None, [], [None], TENT, [TENT, 3]]), interval=BAD_INTERVAL)
 spec("chaos.sharkovsky_key", chaos.sharkovsky_key, dict(n=3), n=bad_count(1, huge=False))
-spec("chaos.sharkovsky_precedes", chaos.sharkovsky_precedes, dict(m=3, n=5),
-     m=bad_count(1, huge=False), n=bad_count(1, huge=False))
 spec("chaos.grid_periodic_points", chaos.grid_periodic_points, dict(f=TENT, p=2, interval=(0, 1), n_grid=101),
      f=st.one_of(BAD_CALLABLE, st.sampled_from([lambda x: "a", lambda x: x[:3], lambda x: None])), p=bad_count(1),
      interval=st.one_of(BAD_INTERVAL, st.sampled_from([None, (0.0, INF), (-1e308, 1e308)])), n_grid=bad_count(3),
@@ -960,7 +958,7 @@ def test_atlas_table_cells_are_finite_or_structural(seed, width, map_width):
 def test_huge_integers_where_they_are_legal(big):
     """Seeds, sample sizes and Sharkovsky keys accept any size of integer (no float overflow on the way)."""
     assert 0.0 <= stats.dkw_bound(big) < 1e-9
-    assert isinstance(chaos.sharkovsky_key(big), tuple) and isinstance(chaos.sharkovsky_precedes(big, 3), bool)
+    assert isinstance(chaos.sharkovsky_key(big), tuple)
     assert atlas.snap_sigma_w2(1.993, width=big, n_samples=1) == 1.99  # no sampling error: 3 digits
     assert init.fans((big, 3)) == (3, big)
     with pytest.raises(ValueError, match="n"):

@@ -43,10 +43,9 @@ class Activation:
     Parameters
     ----------
     name : str
-    phi, dphi, d2phi : callable
-        :math:`\phi`, :math:`\phi'` and :math:`\phi''` (elementwise on arrays).
-        At a kink the derivative takes one of its one-sided values and the
-        second derivative only its smooth part.
+    phi, dphi : callable
+        :math:`\phi` and :math:`\phi'` (elementwise on arrays).  At a kink the
+        derivative takes one of its one-sided values.
     features : tuple of float
         Points in pre-activation space where :math:`\phi` has a kink or varies
         fastest (``(0.0,)`` for tanh); quadrature is split there.
@@ -61,7 +60,6 @@ class Activation:
     name: str
     phi: Callable
     dphi: Callable
-    d2phi: Callable | None = None
     features: tuple = (0.0,)
     homogeneous: bool = False
     e_phi2: Callable | None = field(default=None, repr=False)
@@ -91,7 +89,6 @@ linear = Activation(
     name="linear",
     phi=lambda x: np.asarray(x, dtype=float) * 1.0,
     dphi=lambda x: np.ones_like(np.asarray(x, dtype=float)),
-    d2phi=lambda x: np.zeros_like(np.asarray(x, dtype=float)),
     features=(),
     homogeneous=True,
     e_phi2=lambda q: np.asarray(q, dtype=float) * 1.0,
@@ -118,7 +115,6 @@ relu = Activation(
     name="relu",
     phi=lambda x: np.maximum(np.asarray(x, dtype=float), 0.0),
     dphi=lambda x: (np.asarray(x, dtype=float) > 0).astype(float),
-    d2phi=lambda x: np.zeros_like(np.asarray(x, dtype=float)),
     features=(0.0,),
     homogeneous=True,
     e_phi2=lambda q: np.asarray(q, dtype=float) / 2,
@@ -144,7 +140,6 @@ erf = Activation(
     name="erf",
     phi=lambda x: _erf(np.asarray(x, dtype=float)),
     dphi=lambda x: 2 / np.sqrt(np.pi) * np.exp(-np.asarray(x, dtype=float) ** 2),
-    d2phi=lambda x: -4 / np.sqrt(np.pi) * np.asarray(x, dtype=float) * np.exp(-np.asarray(x, dtype=float) ** 2),
     features=(0.0,),
     e_phi2=lambda q: 2 / np.pi * np.arcsin(2 * np.asarray(q, dtype=float) / (1 + 2 * np.asarray(q, dtype=float))),
     e_phi2_dq=lambda q: 4 / np.pi / ((1 + 2 * np.asarray(q, dtype=float)) * np.sqrt(1 + 4 * np.asarray(q, dtype=float))),
@@ -156,16 +151,12 @@ erf = Activation(
 
 # --- tanh: smooth, numerical kernels ----------------------------------------
 
-def _tanh_d2(x):
-    t = np.tanh(np.asarray(x, dtype=float))
-    return -2 * t * (1 - t * t)
 
 
 tanh = Activation(
     name="tanh",
     phi=lambda x: np.tanh(np.asarray(x, dtype=float)),
     dphi=lambda x: 1 - np.tanh(np.asarray(x, dtype=float)) ** 2,
-    d2phi=_tanh_d2,
     features=(0.0,),
 )
 
@@ -502,7 +493,6 @@ hard_tanh = Activation(
     name="hard_tanh",
     phi=lambda x: np.clip(np.asarray(x, dtype=float), -1.0, 1.0),
     dphi=lambda x: (np.abs(np.asarray(x, dtype=float)) < 1).astype(float),
-    d2phi=lambda x: np.zeros_like(np.asarray(x, dtype=float)),
     features=(-1.0, 1.0),
     e_phi2=_ht_e_phi2,
     e_phi2_dq=_ht_e_phi2_dq,

@@ -54,7 +54,6 @@ __all__ = [
     "random_tanh_map",
     "perturb",
     "sharkovsky_key",
-    "sharkovsky_precedes",
     "grid_periodic_points",
     "grid_criterion",
     "LyapunovEstimate",
@@ -232,12 +231,6 @@ def sharkovsky_key(n) -> tuple:
     k = (n & -n).bit_length() - 1
     odd = n >> k
     return (0, k, odd) if odd > 1 else (1, -k, 1)
-
-
-def sharkovsky_precedes(m, n) -> bool:
-    """True if period ``m`` forces period ``n`` for every continuous map of an interval (m before n, or m == n)."""
-    check_int(m, "m", minimum=1)
-    return sharkovsky_key(m) <= sharkovsky_key(n)
 
 
 def _map_values(f, x, name, *, broadcast=False):
