@@ -45,7 +45,7 @@ With biases the recursion is a Markov chain in :math:`v_l`;
 :func:`squared_norm_ratio` integrates its transition kernel (a closed-form
 density) numerically, layer by layer.
 
-Closed forms (derived in chapter 3, section "The exact recursion"):
+Closed forms (derived in chapter 3, section "The exact recursion", equation ``eq-ch3-closed``):
 :math:`\mathbb E[G] = N/2`, :math:`\mathbb E[G^2] = N^2/4 + 5N/4`, hence for
 :math:`\sigma_b^2 = 0`
 
@@ -96,6 +96,10 @@ _MAX_GRID = 4000
 def active_units_pmf(width):
     r"""Law of the number of active ReLU units, :math:`K \sim \mathrm{Bin}(N, 1/2)`.
 
+    Implements the law of the active count :math:`K_l` in equation ``eq-ch3-recursion`` of chapter 3
+    (:doc:`/notebooks/03-exact-distributions`); the per-layer moments of equation ``eq-ch3-logmoments``
+    average over it.
+
     Returns ``(k, pmf)`` restricted to :math:`k \ge 1` and to the weights above
     1e-22 of the largest (the dropped mass is below ``width * 1e-22``); ``pmf``
     is *not* renormalised: it sums to :math:`1 - 2^{-N}` up to that cut.
@@ -111,6 +115,9 @@ def active_units_pmf(width):
 
 def death_probability(*, width, depth, sigma_b2=0.0):
     r"""Probability that the output signal is exactly zero, :math:`P(x^L = 0)` (closed form).
+
+    Implements :math:`P(R = 0)` of equation ``eq-ch3-closed`` of chapter 3
+    (:doc:`/notebooks/03-exact-distributions`).
 
     Without biases the signal dies once some layer has no active unit and stays dead:
     :math:`1 - (1 - 2^{-N})^L` (computed as ``-expm1(L log1p(-2^-N))``).  With
@@ -321,11 +328,19 @@ class SignalDistribution:
         return math.log(m) if m > 0 else float("-inf")
 
     def mean(self):
-        """:math:`\\mathbb E[R]` (closed form)."""
+        """:math:`\\mathbb E[R]` (closed form).
+
+        For :func:`squared_norm_ratio` without biases this is :math:`(\\sigma_w^2/2)^L`, equation
+        ``eq-ch3-closed`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`).
+        """
         return self.moment(1)
 
     def var(self):
-        """:math:`\\mathrm{Var}[R]` (closed form); ``inf`` where it exceeds the float range."""
+        """:math:`\\mathrm{Var}[R]` (closed form); ``inf`` where it exceeds the float range.
+
+        For :func:`squared_norm_ratio` without biases this is equation ``eq-ch3-closed`` of chapter 3
+        (:doc:`/notebooks/03-exact-distributions`).
+        """
         m1 = self.moment(1)
         v = self.moment(2) - m1 * m1
         if math.isfinite(v):
@@ -481,6 +496,9 @@ def _check_params(width, depth, sigma_w2, sigma_b2, q0):
 def squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0) -> SignalDistribution:
     r"""Exact law of :math:`R = \|x^L\|^2/\|x^0\|^2` for a random ReLU network (module docstring).
 
+    Implements equation ``eq-ch3-recursion`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`);
+    without biases its mean, variance and ``p_zero`` are the closed forms of equation ``eq-ch3-closed``.
+
     Parameters
     ----------
     width, depth : int
@@ -535,6 +553,8 @@ def squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0) -> Signa
 def shared_squared_norm_ratio(*, width, depth) -> SignalDistribution:
     r"""Exact law of :math:`\|x^L\|^2/\|x^0\|^2` under :func:`initdyn.init.gaussian_submatrix` (no biases).
 
+    Implements equation ``eq-ch3-sharing`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`).
+
     With :math:`W = \begin{pmatrix} W_0 & -W_0 \\ -W_0 & W_0\end{pmatrix}`, the
     pre-activation is :math:`h = (z, -z)` with :math:`z = W_0(u - v)` for
     :math:`x = (u, v)`, and :math:`\mathrm{relu}(z) - \mathrm{relu}(-z) = z`:
@@ -569,6 +589,9 @@ def shared_squared_norm_ratio(*, width, depth) -> SignalDistribution:
 
 class OutputPreactivation:
     r"""Exact law of the last pre-activations :math:`h^L \in \mathbb R^N`: a Gaussian scale mixture.
+
+    Implements equation ``eq-ch3-mixture`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`);
+    :meth:`kurtosis` is equation ``eq-ch3-kurtosis``.
 
     Given :math:`x^{L-1}`, the :math:`h^L_i` are i.i.d. :math:`\mathcal N(0, v_L)` with
     :math:`v_L = \sigma_w^2 q_0 R_{L-1} + \sigma_b^2` and :math:`R_{L-1}` the
@@ -663,11 +686,17 @@ class OutputPreactivation:
         return out if out.ndim else float(out)
 
     def var(self):
-        r""":math:`\mathbb E[(h^L_i)^2] = \mathbb E[v_L]`, the mean-field :math:`q^L` (closed form)."""
+        r""":math:`\mathbb E[(h^L_i)^2] = \mathbb E[v_L]`, the mean-field :math:`q^L` (closed form).
+
+        The second moment of equation ``eq-ch3-mixture`` of chapter 3
+        (:doc:`/notebooks/03-exact-distributions`).
+        """
         return float(self._mean_v)
 
     def kurtosis(self):
         r""":math:`\mathbb E[h^4]/\mathbb E[h^2]^2 = 3\,\mathbb E[v_L^2]/\mathbb E[v_L]^2`, closed form (3 if Gaussian).
+
+        Implements equation ``eq-ch3-kurtosis`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`).
 
         From the logarithms of the moments where they over- or underflow (``inf`` only if the
         kurtosis itself exceeds the float range).
@@ -691,6 +720,8 @@ class OutputPreactivation:
 
 def output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0, n_nodes=4001) -> OutputPreactivation:
     r"""Exact joint law of the output pre-activations :math:`h^L` (see :class:`OutputPreactivation`).
+
+    Implements equation ``eq-ch3-mixture`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`).
 
     Same parameters as :func:`squared_norm_ratio`; ``n_nodes`` is the number of
     trapezoidal nodes on the log scale of :math:`R_{L-1}` (>= 101).
@@ -987,6 +1018,10 @@ def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.
 
 def input_output_jacobian(net, x) -> np.ndarray:
     r"""Jacobian :math:`J = \partial x^L/\partial x^0 = D^L W^L \cdots D^1 W^1` of a ReLU network at ``x``.
+
+    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
+    for ReLU, as the parameter-sharing section of chapter 3 (:doc:`/notebooks/03-exact-distributions`)
+    uses it.
 
     :math:`D^l = \mathrm{diag}(1[h^l > 0])`; the ReLU case of
     :func:`initdyn.spectra.input_output_jacobian` (chapter 2), kept here for the chapter-3 API.

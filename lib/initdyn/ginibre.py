@@ -49,16 +49,21 @@ __all__ = [
 
 
 #: The mean plus one standard deviation of the standard Gumbel law (Euler's constant plus pi/sqrt(6),
-#: about 1.86), the quantile the authors' public code uses in its rescaled Glorot.
+#: about 1.86), the quantile the authors' public code uses in its rescaled Glorot: the :math:`x` of
+#: equation ``eq-ch4-rescaled`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
 GUMBEL_MEAN_PLUS_STD = float(np.euler_gamma + math.pi / math.sqrt(6.0))
 
 
-#: Smallest width with :math:`\gamma_n > 0` (Rider's centring is undefined below it).
+#: Smallest width with :math:`\gamma_n > 0` (Rider's centring is undefined below it): equation
+#: ``eq-ch4-gumbel`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`) needs :math:`n \ge 164`.
 MIN_WIDTH_GUMBEL = 164
 
 
 def ginibre_gamma(n):
     r"""Return Rider's :math:`\gamma_n = \log\bigl(n / (2\pi \log^2 n)\bigr)` (float or array).
+
+    Implements :math:`\gamma_n` of equation ``eq-ch4-gumbel`` of chapter 4
+    (:doc:`/notebooks/04-glorot-recurrences`).
 
     Rider 2003, "A limit theorem at the edge of a non-Hermitian random matrix ensemble", Theorem 1;
     the same constant centres the real Ginibre law (Rider & Sinclair 2014).  It is positive only
@@ -79,6 +84,8 @@ def ginibre_gamma(n):
 
 def gumbel_edge(n, *, ensemble: str = "complex"):
     r"""Location and scale of the Gumbel law of the spectral radius of :math:`A = G/\sqrt n`.
+
+    Implements equation ``eq-ch4-gumbel`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
 
     For Ginibre :math:`G` (i.i.d. standard Gaussian entries) and :math:`\gamma_n` of
     :func:`ginibre_gamma`,
@@ -144,6 +151,8 @@ def _top_indices(n: int) -> int:
 def complex_ginibre_radius_cdf(r, n: int) -> np.ndarray:
     r"""Exact :math:`P(\rho(A) \le r)` for :math:`A = G/\sqrt n`, :math:`G` complex Ginibre.
 
+    Implements equation ``eq-ch4-kostlan`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
+
     Kostlan 1992 ("On the spectra of Gaussian matrices"): the squared moduli of the eigenvalues of a
     complex Ginibre matrix (:math:`E|G_{ij}|^2 = 1`) are distributed as independent
     :math:`\Gamma(k, 1)` variables, :math:`k = 1..n`, so
@@ -190,6 +199,10 @@ _MAX_EXACT_N = 10**7
 
 def rescaling_radius(n, quantile: float = GUMBEL_MEAN_PLUS_STD, *, method: str = "auto") -> float:
     r"""The radius :math:`r_n(x)` that the rescaled Glorot divides by: the :math:`x`-quantile of :math:`\rho`.
+
+    Implements equation ``eq-ch4-rescaled`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`)
+    (``method="paper"``) and its exact finite-n counterpart from equation ``eq-ch4-kostlan``
+    (``method="exact"``).
 
     ``method="paper"`` (Bar et al. 2025, the rescaled Glorot, as implemented in ``fixed_glorot`` of
     ``lru/model.py`` in ``NogaBar/Rescaled_Glorot_for_RNN``, commit 4d4b2d1, which fixes
@@ -340,6 +353,9 @@ def glorot_radii(n: int, n_samples: int, *, rng=None, method: str = "auto") -> n
 def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
     r"""Gumbel approximation of :math:`P(\rho(G/\sqrt n) \le r)`: :math:`\exp(-e^{-(r - a_n)/b_n})`.
 
+    Implements equation ``eq-ch4-gumbel`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`). (the
+    Gumbel law of :math:`\xi` there, complex or real).
+
     ``(a_n, b_n)`` from :func:`gumbel_edge`; with ``ensemble="real"`` this is
     :math:`\exp(-\tfrac12 e^{-(r - a_n^{\mathbb C})/b_n})`, the real Ginibre law.
     """
@@ -352,6 +368,9 @@ def gumbel_cdf(r, n: int, *, ensemble: str = "complex") -> np.ndarray:
 
 def complex_ginibre_radii(n: int, n_samples: int, *, rng=None) -> np.ndarray:
     r"""Exact samples of :math:`\rho(G/\sqrt n)`, :math:`G` complex Ginibre, without eigenvalues.
+
+    Samples the law of equation ``eq-ch4-kostlan`` of chapter 4
+    (:doc:`/notebooks/04-glorot-recurrences`).
 
     Kostlan 1992: :math:`\rho^2 \overset{d}{=} \max_{k \le n} \Gamma_k / n` with independent
     :math:`\Gamma_k \sim \Gamma(k, 1)`.  Only the top :math:`K = \lceil\sqrt{2n(\log n + 40)}\rceil`

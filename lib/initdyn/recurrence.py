@@ -475,6 +475,8 @@ _MOMENT_CACHE: dict = {}
 def glorot_norm_moment(t: int, n) -> float:
     r"""Exact :math:`E\|A^t h\|^2/\|h\|^2` for Glorot :math:`A_{ij}\sim\mathcal N(0,1/n)`, ``t <= 6``.
 
+    Implements equation ``eq-ch4-moments`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
+
     By Wick's theorem the expectation is a sum over the :math:`(2t-1)!!` pairings of the
     :math:`2t` Gaussian factors of :math:`\|A^t h\|^2`; a pairing that leaves :math:`f` free
     indices contributes :math:`n^{f-t}`.  The non-crossing ("planar") pairing gives the
@@ -507,6 +509,8 @@ def glorot_norm_moment(t: int, n) -> float:
 def memory_horizon(rho) -> np.ndarray:
     r"""Steps for the slowest mode of a matrix of spectral radius :math:`\rho < 1` to decay by :math:`e`.
 
+    Implements equation ``eq-ch4-memory`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
+
     :math:`\tau = -1/\log\rho` (``inf`` for :math:`\rho \ge 1`): the price of the rescaled Glorot is
     a finite :math:`\tau`, the longest time over which :math:`h_t = A^t h_0` can carry a signal.
     """
@@ -520,6 +524,8 @@ def memory_horizon(rho) -> np.ndarray:
 
 def tanh_saturation(rho) -> np.ndarray:
     r"""One-mode prediction of the mean squared unit of :math:`h_t = \tanh(A h_{t-1})` at long times.
+
+    Implements equation ``eq-ch4-tanh`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
 
     When :math:`\rho(A) > 1` the origin is unstable along the top eigenvector :math:`u`; write
     :math:`h = a\sqrt n\,u` (so :math:`a^2 = \|h\|^2/n`) and expand
@@ -544,6 +550,8 @@ def tanh_saturation(rho) -> np.ndarray:
 
 def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:
     r""":math:`\log\|h_t\|` for the diagonal recurrence :math:`h_t = \Lambda h_{t-1}`, :math:`t = 0..T`.
+
+    Implements equation ``eq-ch4-diagonal`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
 
     In closed form, :math:`\log\|h_t\| = \tfrac12 \log\sum_i |c_i|^2 |\lambda_i|^{2t}`, evaluated as a
     log-sum-exp so that nothing overflows (:math:`O(nT)`, no matrix products).  A normal recurrence

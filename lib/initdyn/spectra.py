@@ -134,6 +134,9 @@ def _input_q(sw2, sb2, act):
 def active_fraction(*, sigma_w2, sigma_b2, activation):
     r"""The probability :math:`p = P(\phi'(h)^2 = 1)` at :math:`q^*` for linear (1), ReLU (1/2), hard-tanh.
 
+    Implements :math:`p = P(\phi'^2 = 1)` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
+    section 1), which sets :math:`\mu_1 = \mu_2 = p` in its moment equation.
+
     For hard-tanh :math:`p = P(|\sqrt{q^*} Z| < 1) = \operatorname{erf}(1/\sqrt{2q^*})`
     (Pennington et al. 2017, Sec. 2.5).
     """
@@ -203,6 +206,10 @@ def _moments_d2(d, w):
 def critical_point(q_star, *, activation):
     r"""The point :math:`(\sigma_w^2, \sigma_b^2)` of the critical line :math:`\chi_1 = 1` with fixed point ``q_star``.
 
+    Implements the critical line :math:`\chi_1 = 1` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, section 1; derived in chapter 1,
+    :doc:`/notebooks/01-mean-field`).
+
     :math:`\sigma_w^2 = 1/\mathbb E[\phi'(\sqrt{q^*}Z)^2]` and
     :math:`\sigma_b^2 = q^* - \sigma_w^2\,\mathbb E[\phi(\sqrt{q^*}Z)^2]`
     (the critical line parametrised by its fixed point; Pennington et al. 2017, Fig. 1, show how
@@ -245,6 +252,9 @@ def _net_forward(net, x, activation):
 
 def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     r"""Input-output Jacobian :math:`J = D^L W^L \cdots D^1 W^1` of a given network at one input.
+
+    Implements the Jacobian equation :math:`J = \prod_l D^l W^l` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, section 1).
 
     :math:`D^l = \mathrm{diag}\,\phi'(h^l)` with the pre-activations :math:`h^l` of
     :func:`initdyn.network.forward` (``h[0] = x``, :math:`h^1 = W^1 x + b^1`), so
@@ -407,6 +417,9 @@ def log_singular_values_of_product(factors) -> np.ndarray:
 def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
     r""":math:`\log\sigma_i` (descending) of :func:`input_output_jacobian` ``(net, x)``.
 
+    Singular values of the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
+    section 1).
+
     The factors :math:`D^l W^l` are multiplied in a :class:`ProductQR`, so every singular value is
     accurate relative to itself, also those far below :math:`10^{-16}\sigma_{\max}` that an SVD of
     the multiplied-out Jacobian would return as rounding noise, and those below the smallest float
@@ -422,6 +435,9 @@ def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
 
 def jacobian_singular_values_of(net, x, *, activation) -> np.ndarray:
     r"""Singular values (descending) of :func:`input_output_jacobian` ``(net, x)``.
+
+    Singular values of the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
+    section 1).
 
     ``exp`` of :func:`jacobian_log_singular_values_of`: accurate relative to each value; values
     below :math:`10^{-308}` underflow to 0 and above :math:`10^{308}` overflow to ``inf`` (use the
@@ -557,6 +573,9 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
                                       weights="gaussian", rng=None, log=False):
     r"""Singular values of the input-output Jacobian of one random network, at several depths.
 
+    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
+    at the fixed point, one layer at a time.
+
     One network of ``max(depths)`` layers is drawn layer by layer (so only one weight
     matrix is held at a time); :math:`J_l = D^l W^l J_{l-1}` is accumulated exactly and
     its singular values are taken at every depth in ``depths`` (the Jacobian of the
@@ -596,6 +615,9 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
 
 def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussian", rng=None, log=False):
     r"""Like :func:`jacobian_singular_values_by_depth` for several settings sharing the same random draws.
+
+    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
+    for several settings with common random numbers.
 
     ``settings`` is a sequence of ``(sigma_w2, sigma_b2, activation)``.  All settings use the same
     standard weight matrices (Gaussian :math:`\mathcal N(0, 1/N)` entries or Haar orthogonal, scaled by
@@ -643,6 +665,8 @@ def jacobian_singular_values(*, width, depth, sigma_w2, sigma_b2, activation, we
                              log=False):
     r"""Singular values of :math:`J = \prod_l D^l W^l` for one random network at the fixed point.
 
+    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1).
+
     See :func:`jacobian_singular_values_by_depth` (this is the single-depth case, long products and
     ``log`` included).  The cost is ``depth`` matrix products (plus the weight draws) and one SVD.
     """
@@ -657,6 +681,9 @@ def jacobian_singular_values(*, width, depth, sigma_w2, sigma_b2, activation, we
 
 def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""Mean and variance of the squared singular values of :math:`J` in the wide limit.
+
+    Implements the equation for :math:`\mathbb E[\lambda]` and :math:`\operatorname{Var}[\lambda]` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, section 1).
 
     :math:`m_1 = (\sigma_w^2\mu_1)^L` and
     :math:`\sigma^2 = m_1^2 L(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` (Gaussian) or
@@ -723,6 +750,9 @@ def _edge(L, sw2, act, weights, d, w):
 def jacobian_spectrum_edge(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""The largest squared singular value (upper edge of the support) in the wide limit.
 
+    Implements the edge of the equation for :math:`z(v)` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, section 2).
+
     On the real axis :math:`z(v) = \sigma_w^{2L} v^{-L} M^{L-1}(1+M)^a` decreases from
     :math:`+\infty` as :math:`v \downarrow 0`; the edge is its first local minimum, where two
     real solutions merge (or the limit :math:`(\sigma_w^2 \max D^2)^L` where the support ends
@@ -737,6 +767,9 @@ def jacobian_spectrum_edge(*, depth, sigma_w2, sigma_b2, activation, weights="ga
 
 def jacobian_spectrum_atoms(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""Point masses of the spectrum of :math:`JJ^\top`: a list of ``(location, mass)``.
+
+    Implements the atoms of the spectrum that chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
+    section 2) describes.
 
     For ReLU and hard-tanh, a fraction :math:`1-p` of the last layer's units is inactive,
     so :math:`JJ^\top` has an atom of mass :math:`1-p` at 0.  With orthogonal weights the
@@ -862,6 +895,9 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
                               ratio: float = 0.4, newton: int = 4, tol: float = 1e-9, n_nodes: int = 96):
     r"""Density of the squared singular values of :math:`J` (its absolutely continuous part).
 
+    Implements the S-transform equation (section 1) and the equation for :math:`z(v)` (section 2) of
+    chapter 2 (:doc:`/notebooks/02-dynamical-isometry`).
+
     Solves the S-transform equation of the module docstring along vertical paths
     :math:`z = \lambda - iy` (vectorised over ``lam``; ``ratio`` is the geometric step in
     :math:`y`, ``newton`` the Newton iterations per step) and returns
@@ -948,6 +984,9 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
 def jacobian_spectrum_cdf(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian", n_grid: int = 1000):
     r"""Cumulative distribution :math:`F(\lambda)` of the squared singular values (atoms included).
 
+    Integrates the density of the S-transform equation of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, sections 1-2).
+
     :math:`F(\lambda) = 1 - \int_\lambda^{\lambda_+}\rho - \sum_{\text{atoms} > \lambda}` is
     integrated *from the top edge* :math:`\lambda_+` down, by the trapezoidal rule on ``n_grid``
     points geometric from :math:`\lambda_0 = 10^{-12}\lambda_+` to :math:`\lambda_+`, ``n_grid``
@@ -975,6 +1014,9 @@ def jacobian_spectrum_cdf(lam, *, depth, sigma_w2, sigma_b2, activation, weights
 def jacobian_spectrum_quantile(prob, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian",
                                n_grid: int = 1000):
     r"""Quantiles :math:`Q(P) = \min\{\lambda : F(\lambda) \ge P\}` of the squared singular values.
+
+    Quantiles of the law of the S-transform equation of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, sections 1-2).
 
     Inverts :func:`jacobian_spectrum_cdf` on its grid (linear interpolation); a probability that
     falls in an atom returns the atom's location, one below :math:`F(10^{-12}\lambda_+)` returns
@@ -1076,6 +1118,9 @@ def spectrum_ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights=
 
 def fuss_catalan_density(n_points: int = 400, *, depth):
     r"""Closed-form Fuss-Catalan density (linear network, Gaussian weights, :math:`\sigma_w^2 = 1`).
+
+    Implements the Fuss-Catalan closed form of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`, section 2).
 
     The squared singular values of a product of :math:`L` square Gaussian matrices follow
     the Fuss-Catalan law with parameter :math:`s = L`, whose density has the parametric form
