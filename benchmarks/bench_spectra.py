@@ -13,7 +13,7 @@ form (linear Gaussian only).
 
 import numpy as np
 
-from initdyn import spectra
+from initdyn import freeprob, spectra
 from initdyn.init import orthogonal
 from _timing import best_of  # benchmarks/_timing.py (this folder is on sys.path when run as a script)
 
@@ -35,7 +35,7 @@ def bare_loop(width, depth, weights, sigma_w2, activation, seed=0):
 def main():
     print("Theoretical density on 1000 points")
     print(f"{'setting':34s} {'depth':>6s} {'time (s)':>9s} {'target':>7s} {'max rel err vs FC':>18s}")
-    tanh_point = spectra.critical_point(1 / 64, activation="tanh")
+    tanh_point = freeprob.critical_point(1 / 64, activation="tanh")
     cases = [("linear gaussian", dict(sigma_w2=1.0, sigma_b2=0.0, activation="linear", weights="gaussian")),
              ("relu orthogonal", dict(sigma_w2=2.0, sigma_b2=0.0, activation="relu", weights="orthogonal")),
              ("tanh orthogonal q*=1/64", dict(sigma_w2=tanh_point[0], sigma_b2=tanh_point[1], activation="tanh",
@@ -45,11 +45,11 @@ def main():
     for name, kw in cases:
         for depth in [2, 128, 1000]:
             if name.startswith("linear"):
-                lam, rho = spectra.fuss_catalan_density(1000, depth=depth)
+                lam, rho = freeprob.fuss_catalan_density(1000, depth=depth)
             else:
-                edge = spectra.jacobian_spectrum_edge(depth=depth, **kw)
+                edge = freeprob.jacobian_spectrum_edge(depth=depth, **kw)
                 lam, rho = edge * np.logspace(-8, -1e-4, 1000), None
-            t, got = best_of(lambda: spectra.jacobian_spectrum_density(lam, depth=depth, **kw))
+            t, got = best_of(lambda: freeprob.jacobian_spectrum_density(lam, depth=depth, **kw))
             err = f"{np.max(np.abs(got / rho - 1)):.1e}" if rho is not None else "-"
             flag = "" if t < 1.0 else "  SLOWER THAN TARGET"
             print(f"{name:34s} {depth:6d} {t:9.3f} {'1.0':>7s} {err:>18s}{flag}")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from initdyn import atlas, chaos, exact, init, meanfield, network, recurrence, spectra
+from initdyn import atlas, chaos, exact, freeprob, init, meanfield, network, recurrence, spectra
 
 SMALL = dict(width=20, depth=8, map_width=8, n_samples=dict(spread=2, survival=4, recurrence=3, period3=40))
 
@@ -139,7 +139,7 @@ def test_jacobian_spread_matches_free_probability_for_gaussian_relu():
     # The statistic of one network has a spread of ~25% here (30 networks: SE of the mean ~5%); finite-width
     # corrections are O(L/N), so allow 15%.
     vals = atlas.jacobian_spread(init.he_normal, activation="relu", width=300, depth=3, n_samples=30, rng=2)
-    theory = spectra.jacobian_spectrum_moments(depth=3, sigma_w2=2.0, sigma_b2=0.0, activation="relu")[1]
+    theory = freeprob.jacobian_spectrum_moments(depth=3, sigma_w2=2.0, sigma_b2=0.0, activation="relu")[1]
     assert theory == pytest.approx(6.0)
     assert vals.mean() == pytest.approx(theory, rel=0.15)
 
@@ -222,7 +222,7 @@ def test_deep_tanh_jacobian_stays_concentrated_with_eoi_not_with_masks():
         s = spectra.jacobian_singular_values_of(net, x, activation="tanh")
         lam = s**2
         stats[name] = (int(np.sum(s > 1e-6 * s[0])), lam.var() / lam.mean() ** 2)
-    haar = spectra.jacobian_spectrum_moments(depth=depth, sigma_w2=sw2, sigma_b2=sb2, activation="tanh",
+    haar = freeprob.jacobian_spectrum_moments(depth=depth, sigma_w2=sw2, sigma_b2=sb2, activation="tanh",
                                              weights="orthogonal")[1]
     assert stats["eoi"][0] >= width - 1 and stats["mask"][0] <= width // 4
     assert 0.5 * haar < stats["eoi"][1] < 5 * haar < stats["mask"][1]

@@ -10,7 +10,7 @@ import pytest
 from scipy.special import digamma, polygamma
 from scipy.stats import binom, norm
 
-from initdyn import exact, init, meanfield as mf, network as net, spectra, stats, train
+from initdyn import exact, freeprob, init, meanfield as mf, network as net, spectra, stats, train
 from initdyn.network import RandomNetwork
 
 
@@ -182,12 +182,12 @@ def test_relu_atom_and_continuous_part_agree_with_theory_at_chapter_settings():
         for depth, sv in zip([2, 8, 32], svs):
             kw = dict(depth=depth, sigma_w2=2.0, sigma_b2=0.0, activation="relu", weights=weights)
             lam = sv**2
-            lam0 = 1e-12 * spectra.jacobian_spectrum_edge(**kw)
-            F0 = float(spectra.jacobian_spectrum_cdf(lam0, **kw, n_grid=500))
+            lam0 = 1e-12 * freeprob.jacobian_spectrum_edge(**kw)
+            F0 = float(freeprob.jacobian_spectrum_cdf(lam0, **kw, n_grid=500))
             lo, hi = stats.wilson_interval(int(np.sum(lam < lam0)), N, z=3.29)
             assert lo <= F0 <= hi
             above = lam[lam >= lam0]
-            ks = stats.ks_distance(above, lambda t: (spectra.jacobian_spectrum_cdf(t, **kw, n_grid=500) - F0)
+            ks = stats.ks_distance(above, lambda t: (freeprob.jacobian_spectrum_cdf(t, **kw, n_grid=500) - F0)
                                         / (1 - F0))
             assert ks < stats.dkw_bound(above.size, 1e-3)
 
@@ -197,7 +197,7 @@ def test_orthogonal_tanh_has_one_length_outlier_of_size_exp_minus_2L_over_xi_q()
     # squared singular value sits far below the bulk, of the size e^{-2L/xi_q} (4.2e-4; the chapter's
     # network: 3.4e-4); the others stay near the bulk, whose lower edge is 0.285.  Three networks of
     # width 100 (other draws): the outlier is within a factor 2 of e^{-2L/xi_q}, the next one above 0.2.
-    sw2, sb2 = spectra.critical_point(1 / 64, activation="tanh")
+    sw2, sb2 = freeprob.critical_point(1 / 64, activation="tanh")
     xi_q = mf.depth_scales(sigma_w2=sw2, sigma_b2=sb2, activation="tanh")[0]
     assert round(xi_q) == 33 and f"{np.exp(-2 * 128 / xi_q):.1e}" == "4.2e-04"
     for seed in range(3):
@@ -210,7 +210,7 @@ def test_orthogonal_tanh_has_one_length_outlier_of_size_exp_minus_2L_over_xi_q()
     # "1/xi_q is close to 2 q* for small q*" (0.030 at q* = 1/64), closer as q* shrinks
     gaps = []
     for q in (1 / 64, 1 / 256):
-        s_w2, s_b2 = spectra.critical_point(q, activation="tanh")
+        s_w2, s_b2 = freeprob.critical_point(q, activation="tanh")
         gaps.append(abs(1 / mf.depth_scales(sigma_w2=s_w2, sigma_b2=s_b2, activation="tanh")[0] / (2 * q) - 1))
     assert gaps[0] < 0.05 and gaps[1] < gaps[0]
     assert round(1 / xi_q, 3) == pytest.approx(0.030, abs=1e-12)
@@ -219,8 +219,8 @@ def test_orthogonal_tanh_has_one_length_outlier_of_size_exp_minus_2L_over_xi_q()
 def test_gaussian_minus_orthogonal_variance_is_exactly_L():
     # Chapter 2, section 5: on the critical line the Gaussian variance exceeds the orthogonal one by
     # exactly L (the term -s_1 L), for tanh at the training networks' q* = 0.05: 97.3 against 1.3 at L = 96.
-    sw2, sb2 = spectra.critical_point(0.05, activation="tanh")
-    v = {w: spectra.jacobian_spectrum_moments(depth=96, sigma_w2=sw2, sigma_b2=sb2, activation="tanh", weights=w)[1]
+    sw2, sb2 = freeprob.critical_point(0.05, activation="tanh")
+    v = {w: freeprob.jacobian_spectrum_moments(depth=96, sigma_w2=sw2, sigma_b2=sb2, activation="tanh", weights=w)[1]
          for w in ("gaussian", "orthogonal")}
     assert v["gaussian"] - v["orthogonal"] == pytest.approx(96, rel=1e-6)
     assert (round(v["gaussian"], 1), round(v["orthogonal"], 1)) == (97.3, 1.3)
@@ -233,7 +233,7 @@ def test_best_learning_rate_is_inside_the_chapter_grid():
     # argmin at an end of the grid for any initialization fails the test.
     lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
     task = train.teacher_task(n_train=512, n_test=512, dim=16, n_classes=4, rng=206)
-    sw2, sb2 = spectra.critical_point(0.05, activation="tanh")
+    sw2, sb2 = freeprob.critical_point(0.05, activation="tanh")
     for k, (act, kind, s_w2, s_b2) in enumerate([("tanh", "orthogonal", sw2, sb2), ("tanh", "gaussian", sw2, sb2),
                                                   ("relu", "gaussian", 2.0, 0.0)]):
         final = np.zeros(len(lrs))
@@ -333,7 +333,7 @@ def test_tanh_training_is_unstable_above_the_best_rate():
     # 1 + 1e-15 and the same minibatches replayed: at lr = 1e-4 the final losses agree to 1e-10 (the
     # perturbation is not amplified), at 3e-3 they differ by more than 1e-3 (amplified by > 1e12).
     task = train.teacher_task(n_train=512, n_test=512, dim=16, n_classes=4, rng=208)
-    sw2, sb2 = spectra.critical_point(0.05, activation="tanh")
+    sw2, sb2 = freeprob.critical_point(0.05, activation="tanh")
     for kind in ("orthogonal", "gaussian"):
         mlp = train.init_mlp(dim=16, width=64, depth=96, n_classes=4, sigma_w2=sw2, sigma_b2=sb2, weights=kind,
                              rng=np.random.default_rng([209, 0]))

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the public API of meanfield, network, spectra and exact.
+"""Property-based fuzzing of the public API of meanfield, network, spectra, freeprob and exact.
 
 Two families of properties, drawn with hypothesis:
 
@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import exact, meanfield, network, spectra
+from initdyn import exact, freeprob, meanfield, network, spectra
 from initdyn.activations import ACTIVATIONS
 
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -280,9 +280,9 @@ REGISTRY = {
     "spectra.ProductQR.push": (_qr_push, dict(M=np.eye(3)), {"M": "array"}),
     "spectra.log_singular_values_of_product": (spectra.log_singular_values_of_product,
                                                dict(factors=[np.eye(3), 2 * np.eye(3)]), {"factors": "array"}),
-    "spectra.critical_point": (lambda q_star, activation: spectra.critical_point(q_star, activation=activation),
+    "freeprob.critical_point": (lambda q_star, activation: freeprob.critical_point(q_star, activation=activation),
                                dict(q_star=0.5, activation="tanh"), {"q_star": "svar+", "activation": "act"}),
-    "spectra.active_fraction": (spectra.active_fraction, dict(sigma_w2=1.3, sigma_b2=0.1, activation="hard_tanh"),
+    "freeprob.active_fraction": (freeprob.active_fraction, dict(sigma_w2=1.3, sigma_b2=0.1, activation="hard_tanh"),
                                 {"sigma_w2": "var+", "sigma_b2": "var", "activation": "act"}),
     "spectra.jacobian_singular_values": (
         spectra.jacobian_singular_values,
@@ -299,23 +299,23 @@ REGISTRY = {
         dict(width=4, depths=[1, 2], settings=[(2.0, 0.0, "relu"), (1.5, 0.1, "tanh")], weights="gaussian", rng=0),
         {"width": "int>=1,huge=1e6", "depths": "array", "settings": "array", "weights": "weights", "rng": "rng",
          "log": "bool"}),
-    "spectra.jacobian_spectrum_moments": (spectra.jacobian_spectrum_moments, THEORY, THEORY_ARGS),
-    "spectra.jacobian_spectrum_edge": (spectra.jacobian_spectrum_edge, THEORY, THEORY_ARGS),
-    "spectra.jacobian_spectrum_atoms": (spectra.jacobian_spectrum_atoms, THEORY, THEORY_ARGS),
-    "spectra.jacobian_spectrum_density": (
-        lambda lam, **kw: spectra.jacobian_spectrum_density(lam, **kw),
+    "freeprob.jacobian_spectrum_moments": (freeprob.jacobian_spectrum_moments, THEORY, THEORY_ARGS),
+    "freeprob.jacobian_spectrum_edge": (freeprob.jacobian_spectrum_edge, THEORY, THEORY_ARGS),
+    "freeprob.jacobian_spectrum_atoms": (freeprob.jacobian_spectrum_atoms, THEORY, THEORY_ARGS),
+    "freeprob.jacobian_spectrum_density": (
+        lambda lam, **kw: freeprob.jacobian_spectrum_density(lam, **kw),
         dict(lam=[0.5], **THEORY, ratio=0.4, newton=4, tol=1e-9, n_nodes=96),
         {"lam": "lam+", **THEORY_ARGS, "ratio": "ratio", "newton": "int>=1,huge=1e4", "tol": "tol",
          "n_nodes": "int>=8,huge=1e9"}),
-    "spectra.jacobian_spectrum_cdf": (lambda lam, **kw: spectra.jacobian_spectrum_cdf(lam, **kw),
+    "freeprob.jacobian_spectrum_cdf": (lambda lam, **kw: freeprob.jacobian_spectrum_cdf(lam, **kw),
                                       dict(lam=[0.5], **THEORY, n_grid=50),
                                       {"lam": "array", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
-    "spectra.jacobian_spectrum_quantile": (lambda prob, **kw: spectra.jacobian_spectrum_quantile(prob, **kw),
+    "freeprob.jacobian_spectrum_quantile": (lambda prob, **kw: freeprob.jacobian_spectrum_quantile(prob, **kw),
                                            dict(prob=[0.5], **THEORY, n_grid=50),
                                            {"prob": "prob", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
-    "spectra.spectrum_ks_distance": (lambda lam, **kw: spectra.spectrum_ks_distance(lam, **kw), dict(lam=[0.5, 1.0], **THEORY, n_grid=50),
+    "freeprob.spectrum_ks_distance": (lambda lam, **kw: freeprob.spectrum_ks_distance(lam, **kw), dict(lam=[0.5, 1.0], **THEORY, n_grid=50),
                             {"lam": "lam>=0", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
-    "spectra.fuss_catalan_density": (lambda n_points, depth: spectra.fuss_catalan_density(n_points, depth=depth),
+    "freeprob.fuss_catalan_density": (lambda n_points, depth: freeprob.fuss_catalan_density(n_points, depth=depth),
                                      dict(n_points=20, depth=2), {"n_points": "int>=2,huge=1e10", "depth": "int>=1"}),
     # --- exact -----------------------------------------------------------------------------------
     "exact.squared_norm_ratio": (exact.squared_norm_ratio, dict(width=4, depth=3, sigma_w2=2.0, sigma_b2=0.0, q0=1.0),
@@ -381,8 +381,8 @@ EXTRA_BAD = {
     ("spectra.jacobian_singular_values_shared", "settings"): [[], "relu", [(1.0, "relu")],
                                                               [(-1.0, 0.0, "relu")], [(1.0, 0.0, "swish")],
                                                               [(1.0, [0.0, 1.0], "tanh")]],
-    ("spectra.spectrum_ks_distance", "lam"): [[], np.ones((2, 2))],
-    ("spectra.jacobian_spectrum_density", "ratio"): [0.9999999],
+    ("freeprob.spectrum_ks_distance", "lam"): [[], np.ones((2, 2))],
+    ("freeprob.jacobian_spectrum_density", "ratio"): [0.9999999],
     ("exact.death_probability", "depth"): [[1, 0], [1.5], 10**30, np.array([True])],
     ("exact.SignalDistribution.prob_outside", "low"): [3.0],  # low > high
     ("exact.SignalDistribution.rvs", "size"): [(2, 0), (), None, (2.5,)],
@@ -392,10 +392,10 @@ EXTRA_BAD = {
 
 #: Public names that are not functions with arguments to fuzz (classes are fuzzed through their
 #: constructors or methods above, constants need nothing).
-NOT_CALLED = {"meanfield.ConvergenceError", "spectra.SUPPORTED_ACTIVATIONS", "spectra.WEIGHT_KINDS",
+NOT_CALLED = {"meanfield.ConvergenceError", "freeprob.SUPPORTED_ACTIVATIONS", "freeprob.WEIGHT_KINDS",
               "exact.SignalDistribution", "exact.OutputPreactivation"}
 
-MODULES = {"meanfield": meanfield, "network": network, "spectra": spectra, "exact": exact}
+MODULES = {"meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob, "exact": exact}
 
 CASES = [(name, arg) for name, (_, _, kinds) in REGISTRY.items() for arg in kinds]
 
@@ -582,15 +582,15 @@ def test_critical_line_at_extreme_bias(act, sb2):
 
 
 @settings(max_examples=50, **FUZZ)
-@given(act=st.sampled_from(list(spectra.SUPPORTED_ACTIVATIONS)), weights=st.sampled_from(spectra.WEIGHT_KINDS),
+@given(act=st.sampled_from(list(freeprob.SUPPORTED_ACTIVATIONS)), weights=st.sampled_from(freeprob.WEIGHT_KINDS),
        sw2=st.floats(min_value=-3, max_value=3).map(lambda e: 10.0**e), sb2=SB2, depth=st.integers(1, 50))
 def test_spectrum_theory_at_extreme_parameters(act, weights, sw2, sb2, depth):
     assume(not _hard_tanh_at_huge_q(act, sw2 + sb2))
     kw = dict(depth=depth, sigma_w2=sw2, sigma_b2=sb2, activation=act, weights=weights)
     try:
-        mean, var = _timed(spectra.jacobian_spectrum_moments, **kw)
-        edge = _timed(spectra.jacobian_spectrum_edge, **kw)
-        atoms = _timed(spectra.jacobian_spectrum_atoms, **kw)
+        mean, var = _timed(freeprob.jacobian_spectrum_moments, **kw)
+        edge = _timed(freeprob.jacobian_spectrum_edge, **kw)
+        atoms = _timed(freeprob.jacobian_spectrum_atoms, **kw)
     except ValueError as exc:  # documented: chi_1^L outside double precision
         assert "double precision" in str(exc)
         return
@@ -606,29 +606,29 @@ def test_spectrum_theory_at_extreme_parameters(act, weights, sw2, sb2, depth):
 
 @pytest.mark.slow
 @settings(max_examples=20, **FUZZ)
-@given(act=st.sampled_from(["linear", "relu", "hard_tanh", "tanh"]), weights=st.sampled_from(spectra.WEIGHT_KINDS),
+@given(act=st.sampled_from(["linear", "relu", "hard_tanh", "tanh"]), weights=st.sampled_from(freeprob.WEIGHT_KINDS),
        q=st.floats(min_value=-4, max_value=4).map(lambda e: 10.0**e), depth=st.integers(1, 6),
        frac=st.floats(min_value=1e-6, max_value=2.0))
 def test_spectrum_density_and_cdf_on_the_critical_line(act, weights, q, depth, frac):
     assume(not _hard_tanh_at_huge_q(act, q))
     if act in ("tanh", "hard_tanh"):
-        sw2, sb2 = spectra.critical_point(q, activation=act)
+        sw2, sb2 = freeprob.critical_point(q, activation=act)
     else:
         sw2, sb2 = (1.0, 0.0) if act == "linear" else (2.0, 0.0)
     kw = dict(depth=depth, sigma_w2=sw2, sigma_b2=sb2, activation=act, weights=weights)
-    edge = spectra.jacobian_spectrum_edge(**kw)
+    edge = freeprob.jacobian_spectrum_edge(**kw)
     lam = frac * edge
     assume(lam > 0)
-    rho = _timed(spectra.jacobian_spectrum_density, [lam], **kw, n_nodes=32)
+    rho = _timed(freeprob.jacobian_spectrum_density, [lam], **kw, n_nodes=32)
     _finite_in(rho, 0.0)
-    _finite_in(_timed(spectra.jacobian_spectrum_cdf, [lam], **kw, n_grid=50), 0.0, 1.0, rel=1e-6)
+    _finite_in(_timed(freeprob.jacobian_spectrum_cdf, [lam], **kw, n_grid=50), 0.0, 1.0, rel=1e-6)
 
 
 @settings(max_examples=40, **FUZZ)
 @given(act=ACT, q=Q)
 def test_critical_point_at_extreme_q(act, q):
     assume(not _hard_tanh_at_huge_q(act, q))
-    sw2, sb2 = _timed(spectra.critical_point, q, activation=act)
+    sw2, sb2 = _timed(freeprob.critical_point, q, activation=act)
     _finite_in(sw2, 0.0)
     _finite_in(sb2, 0.0, q)
     assert sw2 > 0

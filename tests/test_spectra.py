@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from initdyn import exact, spectra, stats
+from initdyn import exact, freeprob, spectra, stats
 from initdyn import meanfield as mf
 from initdyn.activations import get_activation
 from initdyn.network import RandomNetwork, forward, random_network
@@ -38,7 +38,7 @@ def point(activation, q_star=None):
         return 1.0, 0.0
     if activation == "relu":
         return 2.0, 0.0
-    return spectra.critical_point(q_star, activation=activation)
+    return freeprob.critical_point(q_star, activation=activation)
 
 
 def kwargs(activation, weights, depth, q_star=None):
@@ -117,14 +117,14 @@ def test_by_depth_matches_the_network_api():
 
 @pytest.mark.parametrize("depth", [1, 2, 8, 128])
 def test_density_fuss_catalan(depth):
-    lam, rho = spectra.fuss_catalan_density(300, depth=depth)
-    got = spectra.jacobian_spectrum_density(lam, **kwargs("linear", "gaussian", depth))
+    lam, rho = freeprob.fuss_catalan_density(300, depth=depth)
+    got = freeprob.jacobian_spectrum_density(lam, **kwargs("linear", "gaussian", depth))
     np.testing.assert_allclose(got, rho, rtol=1e-5)  # eta-smoothing, see module docstring
 
 
 @pytest.mark.parametrize("depth", [1, 3, 50])
 def test_edge_linear_gaussian(depth):
-    edge = spectra.jacobian_spectrum_edge(**kwargs("linear", "gaussian", depth))
+    edge = freeprob.jacobian_spectrum_edge(**kwargs("linear", "gaussian", depth))
     assert edge == pytest.approx((depth + 1) ** (depth + 1) / depth**depth, rel=1e-10)
 
 
@@ -133,8 +133,8 @@ def test_edge_one_layer_marchenko_pastur():
     # sigma_w^2: edge sigma_w^2 (1 + sqrt(p))^2
     for act, q in [("relu", None), ("hard_tanh", 0.3)]:
         kw = kwargs(act, "gaussian", 1, q)
-        p = spectra.active_fraction(sigma_w2=kw["sigma_w2"], sigma_b2=kw["sigma_b2"], activation=act)
-        assert spectra.jacobian_spectrum_edge(**kw) == pytest.approx(kw["sigma_w2"] * (1 + math.sqrt(p)) ** 2,
+        p = freeprob.active_fraction(sigma_w2=kw["sigma_w2"], sigma_b2=kw["sigma_b2"], activation=act)
+        assert freeprob.jacobian_spectrum_edge(**kw) == pytest.approx(kw["sigma_w2"] * (1 + math.sqrt(p)) ** 2,
                                                                       rel=1e-9)
 
 
@@ -142,11 +142,11 @@ def test_orthogonal_top_atom():
     # orthogonal hard-tanh: an atom of mass 1 - L(1-p) at sigma_w^{2L}, which is also the edge
     kw = kwargs("hard_tanh", "orthogonal", 2, 0.25)
     p = erf(1 / math.sqrt(2 * 0.25))
-    atoms = spectra.jacobian_spectrum_atoms(**kw)
+    atoms = freeprob.jacobian_spectrum_atoms(**kw)
     assert atoms[0] == (0.0, pytest.approx(1 - p, rel=1e-12))
     assert atoms[1][0] == pytest.approx(kw["sigma_w2"] ** 2, rel=1e-12)
     assert atoms[1][1] == pytest.approx(1 - 2 * (1 - p), rel=1e-12)
-    assert spectra.jacobian_spectrum_edge(**kw) == pytest.approx(kw["sigma_w2"] ** 2, rel=1e-9)
+    assert freeprob.jacobian_spectrum_edge(**kw) == pytest.approx(kw["sigma_w2"] ** 2, rel=1e-9)
 
 
 @pytest.mark.parametrize("activation,q", [("relu", None), ("hard_tanh", 0.25), ("hard_tanh", 2.0)])
@@ -156,18 +156,18 @@ def test_variance_slopes_on_the_critical_line(activation, q, depth):
     # for ReLU and erf(1/sqrt(2 q*)) for hard-tanh; the mean is chi_1^L = 1 on the critical line
     p = 0.5 if activation == "relu" else erf(1 / math.sqrt(2 * q))
     for weights, slope in [("gaussian", 1 / p), ("orthogonal", (1 - p) / p)]:
-        mean, var = spectra.jacobian_spectrum_moments(**kwargs(activation, weights, depth, q))
+        mean, var = freeprob.jacobian_spectrum_moments(**kwargs(activation, weights, depth, q))
         assert mean == pytest.approx(1.0, rel=1e-12)
         assert var == pytest.approx(depth * slope, rel=1e-10)
 
 
 def test_moments_off_criticality():
     # m1 = chi_1^L and var = m1^2 L (mu2/mu1^2 - 1 - s1) for any chi_1 (linear Gaussian: var = sw2^{2L} L)
-    mean, var = spectra.jacobian_spectrum_moments(depth=5, sigma_w2=1.1, sigma_b2=0.0, activation="linear")
+    mean, var = freeprob.jacobian_spectrum_moments(depth=5, sigma_w2=1.1, sigma_b2=0.0, activation="linear")
     assert mean == pytest.approx(1.1**5, rel=1e-12)
     assert var == pytest.approx(1.1**10 * 5, rel=1e-12)
     kw = dict(sigma_w2=1.7, sigma_b2=0.2, activation="tanh")
-    mean, _ = spectra.jacobian_spectrum_moments(depth=7, weights="orthogonal", **kw)
+    mean, _ = freeprob.jacobian_spectrum_moments(depth=7, weights="orthogonal", **kw)
     assert mean == pytest.approx(mf.chi1(**kw) ** 7, rel=1e-9)
 
 
@@ -185,7 +185,7 @@ def test_density_integrates_to_moments(activation, weights, q, depth):
     cum, grid, atoms, alpha = spectra._cdf_grid(depth, kw["sigma_w2"], kw["sigma_b2"],
                                                 get_activation(activation), weights, 2000)
     assert cum[0] >= 0 and np.all(np.diff(cum) >= 0)
-    rho = spectra.jacobian_spectrum_density(grid, **kw)
+    rho = freeprob.jacobian_spectrum_density(grid, **kw)
     total = np.trapezoid(rho, grid) + sum(m for _, m in atoms)
     assert total < 1 + 1e-4  # no more than the unit mass
     if depth == 2:
@@ -193,7 +193,7 @@ def test_density_integrates_to_moments(activation, weights, q, depth):
         # (at depth 32, alpha -> 1 makes that extrapolation ill-conditioned)
         assert total + grid[0] * rho[0] / (1 - alpha) == pytest.approx(1.0, abs=1e-3)
     mean = np.trapezoid(rho * grid, grid) + sum(loc * m for loc, m in atoms)
-    m1, var = spectra.jacobian_spectrum_moments(**kw)
+    m1, var = freeprob.jacobian_spectrum_moments(**kw)
     assert mean == pytest.approx(m1, rel=1e-3)
     central = np.trapezoid(rho * (grid - mean) ** 2, grid) + sum((loc - mean) ** 2 * m for loc, m in atoms)
     central += (1 - total) * mean**2  # the mass below 1e-12 of the edge sits at lambda ~ 0
@@ -208,7 +208,7 @@ def test_tanh_one_layer_orthogonal_closed_form():
     x = kw["sigma_w2"] * np.array([0.2, 0.5, 0.9])
     z = np.arccosh((kw["sigma_w2"] / x) ** 0.25) / math.sqrt(q)
     expected = 1 - erf(z / math.sqrt(2))
-    np.testing.assert_allclose(spectra.jacobian_spectrum_cdf(x, **kw), expected, atol=1e-4)
+    np.testing.assert_allclose(freeprob.jacobian_spectrum_cdf(x, **kw), expected, atol=1e-4)
 
 
 def test_critical_point_on_the_critical_line():
@@ -216,7 +216,7 @@ def test_critical_point_on_the_critical_line():
     # the fixed point ill-determined, so it is checked at q* = 0.25 and 1 only)
     for act, qs in [("tanh", [1 / 64, 0.25, 1.0]), ("hard_tanh", [0.25, 1.0])]:
         for q in qs:
-            sw2, sb2 = spectra.critical_point(q, activation=act)
+            sw2, sb2 = freeprob.critical_point(q, activation=act)
             assert mf.chi1(sigma_w2=sw2, sigma_b2=sb2, activation=act) == pytest.approx(1.0, rel=1e-10)
             assert mf.q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act) == pytest.approx(q, rel=1e-8)
 
@@ -224,9 +224,9 @@ def test_critical_point_on_the_critical_line():
 def test_small_q_star_tanh_orthogonal_concentrates():
     # Sec. 4 of the chapter: on the critical line the orthogonal tanh variance -> 0 as q* -> 0 at fixed
     # depth, while orthogonal ReLU stays at L (p = 1/2 whatever sigma_b2)
-    var = [spectra.jacobian_spectrum_moments(**kwargs("tanh", "orthogonal", 128, q))[1] for q in (1.0, 0.1, 1e-3)]
+    var = [freeprob.jacobian_spectrum_moments(**kwargs("tanh", "orthogonal", 128, q))[1] for q in (1.0, 0.1, 1e-3)]
     assert var[0] > var[1] > var[2] and var[2] < 0.01
-    assert spectra.jacobian_spectrum_moments(**kwargs("relu", "orthogonal", 128))[1] == pytest.approx(128.0)
+    assert freeprob.jacobian_spectrum_moments(**kwargs("relu", "orthogonal", 128))[1] == pytest.approx(128.0)
 
 
 # --- theory against simulation ----------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_ks_distance_simulation(activation, weights, q):
     depths = [2, 16]
     svs = spectra.jacobian_singular_values_by_depth(width=width, depths=depths, rng=2024, **kw)
     for depth, s in zip(depths, svs):
-        d = spectra.spectrum_ks_distance(s**2, depth=depth, **kw)
+        d = freeprob.spectrum_ks_distance(s**2, depth=depth, **kw)
         assert d < stats.dkw_bound(width, 1e-4), (depth, d)
 
 
@@ -247,7 +247,7 @@ def test_ks_distance_detects_the_wrong_law():
     # the same test statistic with the wrong weight law is far above the bound
     kw = kwargs("tanh", "gaussian", 16, 1 / 64)
     s = spectra.jacobian_singular_values(width=400, rng=1, **kw)
-    assert spectra.spectrum_ks_distance(s**2, **kwargs("tanh", "orthogonal", 16, 1 / 64)) > 2 * stats.dkw_bound(400, 1e-4)
+    assert freeprob.spectrum_ks_distance(s**2, **kwargs("tanh", "orthogonal", 16, 1 / 64)) > 2 * stats.dkw_bound(400, 1e-4)
 
 
 @pytest.mark.slow
@@ -255,7 +255,7 @@ def test_ks_distance_paper_scale():
     # width 1000, depth 128 (the scale of the paper's spectra figures), linear Gaussian
     s = spectra.jacobian_singular_values(width=1000, depth=128, sigma_w2=1.0, sigma_b2=0.0, activation="linear",
                                          rng=7)
-    assert spectra.spectrum_ks_distance(s**2, **kwargs("linear", "gaussian", 128)) < stats.dkw_bound(1000, 1e-4)
+    assert freeprob.spectrum_ks_distance(s**2, **kwargs("linear", "gaussian", 128)) < stats.dkw_bound(1000, 1e-4)
 
 
 @pytest.mark.parametrize("activation,weights,q", [("relu", "gaussian", None), ("relu", "orthogonal", None),
@@ -272,7 +272,7 @@ def test_moments_simulation(activation, weights, q):
         lam = spectra.jacobian_singular_values(width=width, depth=depth, rng=gen, **kw) ** 2
         means.append(lam.mean())
         variances.append(lam.var())
-    m1, var = spectra.jacobian_spectrum_moments(depth=depth, **kw)
+    m1, var = freeprob.jacobian_spectrum_moments(depth=depth, **kw)
     bias = 3 * depth / width
     for sample, theory in [(means, m1), (variances, var)]:
         se = np.std(sample, ddof=1) / math.sqrt(n_nets)
@@ -286,8 +286,8 @@ def test_largest_singular_value(activation, weights, q):
     kw = kwargs(activation, weights, depth, q)
     del kw["depth"]
     top = spectra.jacobian_singular_values(width=width, depth=depth, rng=3, **kw)[0] ** 2
-    edge = spectra.jacobian_spectrum_edge(depth=depth, **kw)
-    q10, q1 = spectra.jacobian_spectrum_quantile([1 - 10 / width, 1 - 1 / width], depth=depth, **kw)
+    edge = freeprob.jacobian_spectrum_edge(depth=depth, **kw)
+    q10, q1 = freeprob.jacobian_spectrum_quantile([1 - 10 / width, 1 - 1 / width], depth=depth, **kw)
     assert q10 < top < edge + 5 * (edge - q1), (q10, top, edge)
 
 
@@ -303,17 +303,17 @@ def test_largest_singular_value_at_an_atom():
 def test_bad_input():
     base = dict(depth=4, sigma_w2=1.0, sigma_b2=0.0, activation="tanh")
     with pytest.raises(ValueError, match="weights.*gaussian.*orthogonal"):
-        spectra.jacobian_spectrum_moments(**base, weights="uniform")
+        freeprob.jacobian_spectrum_moments(**base, weights="uniform")
     with pytest.raises(ValueError, match="depth"):
-        spectra.jacobian_spectrum_edge(**{**base, "depth": 0})
+        freeprob.jacobian_spectrum_edge(**{**base, "depth": 0})
     with pytest.raises(TypeError, match="depth"):
-        spectra.jacobian_spectrum_edge(**{**base, "depth": 2.0})
+        freeprob.jacobian_spectrum_edge(**{**base, "depth": 2.0})
     with pytest.raises(ValueError, match="supported combinations"):
-        spectra.jacobian_spectrum_density([1.0], **{**base, "activation": "erf"})
+        freeprob.jacobian_spectrum_density([1.0], **{**base, "activation": "erf"})
     with pytest.raises(ValueError, match="lam"):
-        spectra.jacobian_spectrum_density([0.0, 1.0], **base)
+        freeprob.jacobian_spectrum_density([0.0, 1.0], **base)
     with pytest.raises(ValueError, match="sigma_w2"):
-        spectra.jacobian_spectrum_moments(**{**base, "sigma_w2": -1.0})
+        freeprob.jacobian_spectrum_moments(**{**base, "sigma_w2": -1.0})
     with pytest.raises(ValueError, match="weights"):
         spectra.jacobian_singular_values(width=10, depth=2, sigma_w2=1.0, sigma_b2=0.0, activation="tanh",
                                          weights="sparse")
@@ -324,16 +324,16 @@ def test_bad_input():
         spectra.jacobian_singular_values_by_depth(width=10, depths=[0, 2], sigma_w2=1.0, sigma_b2=0.0,
                                                   activation="tanh")
     with pytest.raises(ValueError, match="q_star"):
-        spectra.critical_point(-1.0, activation="tanh")
+        freeprob.critical_point(-1.0, activation="tanh")
     with pytest.raises(ValueError, match="active fraction"):
-        spectra.active_fraction(sigma_w2=1.0, sigma_b2=0.0, activation="tanh")
+        freeprob.active_fraction(sigma_w2=1.0, sigma_b2=0.0, activation="tanh")
     with pytest.raises(ValueError, match="prob"):
-        spectra.jacobian_spectrum_quantile([1.5], **base)
+        freeprob.jacobian_spectrum_quantile([1.5], **base)
 
 
 def test_shared_draws_equal_separate_networks():
     # each setting of the shared run is the network jacobian_singular_values_by_depth draws with that rng
-    settings = [(2.0, 0.0, "relu"), (*spectra.critical_point(0.1, activation="tanh"), "tanh")]
+    settings = [(2.0, 0.0, "relu"), (*freeprob.critical_point(0.1, activation="tanh"), "tanh")]
     shared = spectra.jacobian_singular_values_shared(width=40, depths=[[2, 5], [5]], settings=settings,
                                                      weights="orthogonal", rng=8)
     for (sw2, sb2, act), got, depths in zip(settings, shared, [[2, 5], [5]]):
@@ -350,11 +350,11 @@ def test_shared_draws_equal_separate_networks():
 def test_off_critical_scale_out_of_range():
     # chi_1^L outside double precision is refused with a clear message rather than inf/0/NaN
     kw = dict(depth=1000, sigma_w2=1.5, sigma_b2=0.0, activation="linear")
-    for fn in (spectra.jacobian_spectrum_moments, spectra.jacobian_spectrum_edge):
+    for fn in (freeprob.jacobian_spectrum_moments, freeprob.jacobian_spectrum_edge):
         with pytest.raises(ValueError, match="double precision"):
             fn(**kw)
     with pytest.raises(ValueError, match="double precision"):
-        spectra.jacobian_spectrum_density([1.0], **{**kw, "activation": "relu", "sigma_w2": 3.0})
+        freeprob.jacobian_spectrum_density([1.0], **{**kw, "activation": "relu", "sigma_w2": 3.0})
 
 
 # ---------------------------------------------------------------------------
@@ -444,18 +444,18 @@ def test_theory_controls_and_overflow_are_refused_by_name():
                       (dict(newton=0), "newton"), (dict(newton=10**6), "newton"), (dict(tol=-1.0), "tol"),
                       (dict(n_nodes=10**9), "n_nodes")]:
         with pytest.raises(ValueError, match=name):
-            spectra.jacobian_spectrum_density([0.5], **kw, **bad)
+            freeprob.jacobian_spectrum_density([0.5], **kw, **bad)
     with pytest.raises(ValueError, match="n_grid"):
-        spectra.jacobian_spectrum_cdf([0.5], **kw, n_grid=10**8)
+        freeprob.jacobian_spectrum_cdf([0.5], **kw, n_grid=10**8)
     with pytest.raises(ValueError, match="lam"):
-        spectra.spectrum_ks_distance([-1.0, 0.5], **kw)
+        freeprob.spectrum_ks_distance([-1.0, 0.5], **kw)
     with pytest.raises(ValueError, match="double precision"):
-        spectra.jacobian_spectrum_atoms(depth=50, sigma_w2=1e8, sigma_b2=0.0, activation="linear", weights="orthogonal")
+        freeprob.jacobian_spectrum_atoms(depth=50, sigma_w2=1e8, sigma_b2=0.0, activation="linear", weights="orthogonal")
     # tanh at q* = 1e20: E[phi'^2] ~ 5e-11 is resolved (it was 0 and ended in ZeroDivisionError)
-    sw2, sb2 = spectra.critical_point(1e20, activation="tanh")
+    sw2, sb2 = freeprob.critical_point(1e20, activation="tanh")
     assert sw2 == pytest.approx(3 / 4 * np.sqrt(2 * np.pi * 1e20), rel=1e-9) and 0 < sb2 <= 1e20
     # moments where D^2 is a point mass: the variance is 0, not -1e-17
-    assert spectra.jacobian_spectrum_moments(depth=1, sigma_w2=0.5, sigma_b2=0.0, activation="tanh",
+    assert freeprob.jacobian_spectrum_moments(depth=1, sigma_w2=0.5, sigma_b2=0.0, activation="tanh",
                                              weights="orthogonal")[1] >= 0
 
 

@@ -4,7 +4,7 @@ training comparison of chapter 2 (section 5)."""
 import numpy as np
 import pytest
 
-from initdyn import network, spectra, train
+from initdyn import freeprob, network, train
 
 
 def _small(activation, weights, rng=0, depth=3):
@@ -155,7 +155,7 @@ CHAPTER = dict(dim=16, width=64, depth=96, n_classes=4)
 @pytest.mark.slow
 def test_orthogonal_critical_tanh_trains_fastest():
     task = train.teacher_task(n_train=512, n_test=512, dim=16, n_classes=4, rng=1)
-    sw2, sb2 = spectra.critical_point(0.05, activation="tanh")
+    sw2, sb2 = freeprob.critical_point(0.05, activation="tanh")
     final = {}
     for name, act, w, s_w2, s_b2 in [("orth", "tanh", "orthogonal", sw2, sb2), ("gauss", "tanh", "gaussian", sw2, sb2),
                                      ("relu", "relu", "gaussian", 2.0, 0.0)]:
