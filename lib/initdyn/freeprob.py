@@ -113,8 +113,8 @@ def _input_q(sw2, sb2, act):
 def active_fraction(*, sigma_w2, sigma_b2, activation):
     r"""The probability :math:`p = P(\phi'(h)^2 = 1)` at :math:`q^*` for linear (1), ReLU (1/2), hard-tanh.
 
-    Implements :math:`p = P(\phi'^2 = 1)` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
-    section 1), which sets :math:`\mu_1 = \mu_2 = p` in its moment equation.
+    Implements :math:`p = P(\phi'^2 = 1)` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`),
+    which sets :math:`\mu_1 = \mu_2 = p` in its moment equation ``eq-ch2-moments``.
 
     For hard-tanh :math:`p = P(|\sqrt{q^*} Z| < 1) = \operatorname{erf}(1/\sqrt{2q^*})`
     (Pennington et al. 2017, Sec. 2.5).
@@ -185,8 +185,8 @@ def _moments_d2(d, w):
 def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""Mean and variance of the squared singular values of :math:`J` in the wide limit.
 
-    Implements the equation for :math:`\mathbb E[\lambda]` and :math:`\operatorname{Var}[\lambda]` of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, section 1).
+    Implements equation ``eq-ch2-moments`` (:math:`\mathbb E[\lambda]`, :math:`\operatorname{Var}[\lambda]`)
+    of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`).
 
     :math:`m_1 = (\sigma_w^2\mu_1)^L` and
     :math:`\sigma^2 = m_1^2 L(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` (Gaussian) or
@@ -253,8 +253,8 @@ def _edge(L, sw2, act, weights, d, w):
 def jacobian_spectrum_edge(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""The largest squared singular value (upper edge of the support) in the wide limit.
 
-    Implements the edge of the equation for :math:`z(v)` of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, section 2).
+    Implements the edge of equation ``eq-ch2-density`` (:math:`z(v)`) of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`); for linear Gaussian weights it is ``eq-ch2-edge``.
 
     On the real axis :math:`z(v) = \sigma_w^{2L} v^{-L} M^{L-1}(1+M)^a` decreases from
     :math:`+\infty` as :math:`v \downarrow 0`; the edge is its first local minimum, where two
@@ -271,8 +271,8 @@ def jacobian_spectrum_edge(*, depth, sigma_w2, sigma_b2, activation, weights="ga
 def jacobian_spectrum_atoms(*, depth, sigma_w2, sigma_b2, activation, weights="gaussian"):
     r"""Point masses of the spectrum of :math:`JJ^\top`: a list of ``(location, mass)``.
 
-    Implements the atoms of the spectrum that chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
-    section 2) describes.
+    Implements the atoms of the spectrum that chapter 2 (:doc:`/notebooks/02-dynamical-isometry`)
+    describes beside equation ``eq-ch2-density``.
 
     For ReLU and hard-tanh, a fraction :math:`1-p` of the last layer's units is inactive,
     so :math:`JJ^\top` has an atom of mass :math:`1-p` at 0.  With orthogonal weights the
@@ -389,7 +389,7 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
                               ratio: float = 0.4, newton: int = 4, tol: float = 1e-9, n_nodes: int = 96):
     r"""Density of the squared singular values of :math:`J` (its absolutely continuous part).
 
-    Implements the S-transform equation (section 1) and the equation for :math:`z(v)` (section 2) of
+    Implements equations ``eq-ch2-s-transform`` and ``eq-ch2-density`` (:math:`z(v)`) of
     chapter 2 (:doc:`/notebooks/02-dynamical-isometry`).
 
     Solves the S-transform equation of the module docstring along vertical paths
@@ -478,8 +478,8 @@ def jacobian_spectrum_density(lam, *, depth, sigma_w2, sigma_b2, activation, wei
 def jacobian_spectrum_cdf(lam, *, depth, sigma_w2, sigma_b2, activation, weights="gaussian", n_grid: int = 1000):
     r"""Cumulative distribution :math:`F(\lambda)` of the squared singular values (atoms included).
 
-    Integrates the density of the S-transform equation of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, sections 1-2).
+    Integrates the density of equations ``eq-ch2-s-transform`` and ``eq-ch2-density`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
 
     :math:`F(\lambda) = 1 - \int_\lambda^{\lambda_+}\rho - \sum_{\text{atoms} > \lambda}` is
     integrated *from the top edge* :math:`\lambda_+` down, by the trapezoidal rule on ``n_grid``
@@ -509,8 +509,8 @@ def jacobian_spectrum_quantile(prob, *, depth, sigma_w2, sigma_b2, activation, w
                                n_grid: int = 1000):
     r"""Quantiles :math:`Q(P) = \min\{\lambda : F(\lambda) \ge P\}` of the squared singular values.
 
-    Quantiles of the law of the S-transform equation of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, sections 1-2).
+    Quantiles of the law of equations ``eq-ch2-s-transform`` and ``eq-ch2-density`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
 
     Inverts :func:`jacobian_spectrum_cdf` on its grid (linear interpolation); a probability that
     falls in an atom returns the atom's location, one below :math:`F(10^{-12}\lambda_+)` returns
@@ -613,8 +613,8 @@ def spectrum_ks_distance(lam, *, depth, sigma_w2, sigma_b2, activation, weights=
 def fuss_catalan_density(n_points: int = 400, *, depth):
     r"""Closed-form Fuss-Catalan density (linear network, Gaussian weights, :math:`\sigma_w^2 = 1`).
 
-    Implements the Fuss-Catalan closed form of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, section 2).
+    Implements the Fuss-Catalan closed form of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`), whose
+    upper edge is equation ``eq-ch2-edge``.
 
     The squared singular values of a product of :math:`L` square Gaussian matrices follow
     the Fuss-Catalan law with parameter :math:`s = L`, whose density has the parametric form
@@ -643,8 +643,8 @@ def fuss_catalan_density(n_points: int = 400, *, depth):
 def critical_point(q_star, *, activation):
     r"""The point :math:`(\sigma_w^2, \sigma_b^2)` of the critical line :math:`\chi_1 = 1` with fixed point ``q_star``.
 
-    Implements the critical line :math:`\chi_1 = 1` of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, section 1; derived in chapter 1,
+    Implements the critical line :math:`\chi_1 = 1`, equation ``eq-ch2-critical-line`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`; derived in chapter 1,
     :doc:`/notebooks/01-mean-field`).
 
     :math:`\sigma_w^2 = 1/\mathbb E[\phi'(\sqrt{q^*}Z)^2]` and

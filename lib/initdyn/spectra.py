@@ -64,8 +64,8 @@ def _net_forward(net, x, activation):
 def input_output_jacobian(net, x, *, activation) -> np.ndarray:
     r"""Input-output Jacobian :math:`J = D^L W^L \cdots D^1 W^1` of a given network at one input.
 
-    Implements the Jacobian equation :math:`J = \prod_l D^l W^l` of chapter 2
-    (:doc:`/notebooks/02-dynamical-isometry`, section 1).
+    Implements equation ``eq-ch2-jacobian``, :math:`J = \prod_l D^l W^l`, of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
 
     :math:`D^l = \mathrm{diag}\,\phi'(h^l)` with the pre-activations :math:`h^l` of
     :func:`initdyn.network.forward` (``h[0] = x``, :math:`h^1 = W^1 x + b^1`), so
@@ -228,8 +228,8 @@ def log_singular_values_of_product(factors) -> np.ndarray:
 def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
     r""":math:`\log\sigma_i` (descending) of :func:`input_output_jacobian` ``(net, x)``.
 
-    Singular values of the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
-    section 1).
+    Singular values of the Jacobian of equation ``eq-ch2-jacobian`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
 
     The factors :math:`D^l W^l` are multiplied in a :class:`ProductQR`, so every singular value is
     accurate relative to itself, also those far below :math:`10^{-16}\sigma_{\max}` that an SVD of
@@ -247,8 +247,8 @@ def jacobian_log_singular_values_of(net, x, *, activation) -> np.ndarray:
 def jacobian_singular_values_of(net, x, *, activation) -> np.ndarray:
     r"""Singular values (descending) of :func:`input_output_jacobian` ``(net, x)``.
 
-    Singular values of the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`,
-    section 1).
+    Singular values of the Jacobian of equation ``eq-ch2-jacobian`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
 
     ``exp`` of :func:`jacobian_log_singular_values_of`: accurate relative to each value; values
     below :math:`10^{-308}` underflow to 0 and above :math:`10^{308}` overflow to ``inf`` (use the
@@ -384,7 +384,7 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
                                       weights="gaussian", rng=None, log=False):
     r"""Singular values of the input-output Jacobian of one random network, at several depths.
 
-    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
+    Implements equation ``eq-ch2-jacobian`` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`)
     at the fixed point, one layer at a time.
 
     One network of ``max(depths)`` layers is drawn layer by layer (so only one weight
@@ -427,7 +427,7 @@ def jacobian_singular_values_by_depth(*, width, depths, sigma_w2, sigma_b2, acti
 def jacobian_singular_values_shared(*, width, depths, settings, weights="gaussian", rng=None, log=False):
     r"""Like :func:`jacobian_singular_values_by_depth` for several settings sharing the same random draws.
 
-    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
+    Implements equation ``eq-ch2-jacobian`` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`)
     for several settings with common random numbers.
 
     ``settings`` is a sequence of ``(sigma_w2, sigma_b2, activation)``.  All settings use the same
@@ -476,7 +476,7 @@ def jacobian_singular_values(*, width, depth, sigma_w2, sigma_b2, activation, we
                              log=False):
     r"""Singular values of :math:`J = \prod_l D^l W^l` for one random network at the fixed point.
 
-    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1).
+    Implements equation ``eq-ch2-jacobian`` of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`).
 
     See :func:`jacobian_singular_values_by_depth` (this is the single-depth case, long products and
     ``log`` included).  The cost is ``depth`` matrix products (plus the weight draws) and one SVD.

@@ -239,6 +239,9 @@ def _log_softmax(z):
 def loss_and_grads(mlp: MLP, x, y, *, activation):
     """Mean softmax cross-entropy on ``(x, y)`` and its exact gradient by backpropagation.
 
+    The backward pass is equation ``eq-ch2-backprop`` of chapter 2
+    (:doc:`/notebooks/02-dynamical-isometry`).
+
     Returns
     -------
     loss : float
