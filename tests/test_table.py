@@ -32,3 +32,9 @@ def test_html_is_escaped():
 def test_bad_tables_are_refused(columns, formats, match):
     with pytest.raises((TypeError, ValueError), match=match):
         Table(columns, formats=formats)
+
+
+def test_zero_dimensional_arrays_and_numpy_scalars_are_numbers_bools_are_not():
+    t = Table({"a": [np.array(1.5), np.float64(2.0)], "b": [True, False]}, formats={"a": ".1f"})
+    assert t.numeric == [True, False]
+    assert repr(t).splitlines()[2:] == ["1.5 | True", "2.0 | False"]

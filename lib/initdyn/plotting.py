@@ -139,6 +139,15 @@ def log_histogram_vs_density(ax, samples, grid, density, *, atoms=(), floor=0.0,
     return ax
 
 
+def _is_number(v) -> bool:
+    """A real number, a numpy scalar or a 0-d numeric array (not a bool)."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, np.ndarray):
+        return v.ndim == 0 and v.dtype.kind in "iuf"
+    return isinstance(v, (int, float, np.integer, np.floating))
+
+
 class Table:
     """A table of results that a notebook shows as HTML and a console (and nbval) as aligned text.
 
@@ -182,8 +191,7 @@ class Table:
         for name, values in columns.items():
             spec = formats.get(name)
             values = list(values)
-            self.numeric.append(all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                                    for v in values))
+            self.numeric.append(all(_is_number(v) for v in values))
             self.cells.append([format(v, spec) if spec else str(v) for v in values])
         self.rows = [list(row) for row in zip(*self.cells)]
 
