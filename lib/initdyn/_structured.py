@@ -15,7 +15,8 @@ r"""Machinery behind the structured initializers of chapter 6 (private; the publ
   .. math:: P(K_{t+1} = k + 1 \mid K_t = k) = \frac{2k(m-k)}{m(m-1)}, \qquad K_0 = 1,
 
   and every row has this law, so :math:`\mathbb E[\text{density}_t] = \mathbb E[K_t]/m`
-  (rotations never cancel an entry except on a null set of angles).
+  (rotations never cancel an entry except on a null set of angles).  This is equation
+  ``eq-ch6-birth-chain`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`).
 * :func:`identity_like`: the padded identity-like pattern of IDInit (Pan et al., ICLR 2025, arXiv
   2503.04626, Sec. 3), for dense and convolutional shapes.
 
@@ -116,6 +117,8 @@ def givens_orthogonal(rows: int, cols: int, density: float, gen: np.random.Gener
     ``density``; keep that matrix or the one before, whichever density is closer (ties: the later).
     Tall shapes return the transpose.  The caller validates ``density``: it must lie in
     ``[1/m, 1]``.
+    The density path follows equation ``eq-ch6-birth-chain`` of chapter 6
+    (:doc:`/notebooks/06-initializers-in-practice`).
     """
     n, m = min(rows, cols), max(rows, cols)
     size = n * m
@@ -172,6 +175,9 @@ def expected_givens_density(n_rotations, m: int) -> np.ndarray:
     Propagates the law of the pure-birth chain :math:`K_t` of the module docstring; returns an array of
     length ``n_rotations + 1``.  Cost :math:`O(m\,t)`.
 
+    Implements equation ``eq-ch6-birth-chain`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`) exactly;
+    equation ``eq-ch6-logistic`` is its large-:math:`m` approximation.
+
     Parameters
     ----------
     n_rotations : int, 0 <= n_rotations <= 10**7
@@ -209,6 +215,8 @@ def kernel_order(kernel: tuple[int, ...]) -> np.ndarray:
 
 def identity_like(dims: tuple[int, ...], value: float, *, loosen: float = 0.0, patch_maintain: bool = True) -> np.ndarray:
     r"""The padded identity-like pattern of IDInit, times ``value``.
+
+    Implements equation ``eq-ch6-idinit`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`).
 
     Dense ``(D_out, D_in)``: :math:`W_{ij} = \tau` iff :math:`i \equiv j \pmod{\min(D_\mathrm{out}, D_\mathrm{in})}`,
     i.e. the identity repeated down the rows (:math:`D_\mathrm{out} > D_\mathrm{in}`) or across the

@@ -14,6 +14,10 @@ correlation :math:`c`, the kernels are
 * ``e_phiphi(q1, q2, c)``   :math:`= \mathbb E[\phi(u_1)\phi(u_2)]`
 * ``e_dphidphi(q1, q2, c)`` :math:`= \mathbb E[\phi'(u_1)\phi'(u_2)]`
 
+In chapter 1 (:doc:`/notebooks/01-mean-field`) ``e_phi2`` is the integral of equation ``eq-ch1-qmap``,
+``e_phiphi`` that of equation ``eq-ch1-cmap``, ``e_dphi2`` that of equation ``eq-ch1-chi1``, and
+``e_phi2_dq`` and ``e_dphidphi`` those of equation ``eq-ch1-depth-scales``.
+
 Closed forms: ReLU is the arc-cosine kernel of degree 1 and 0 (Cho & Saul
 2009, eqs. 6-7); erf is Williams 1997 ("Computing with infinite networks",
 eq. 11); hard-tanh's one-dimensional kernels are truncated-normal moments.
@@ -101,11 +105,15 @@ linear = Activation(
 
 # --- ReLU: arc-cosine kernels -----------------------------------------------
 
+# Arc-cosine kernel of degree 1: the ReLU correlation map, equation ``eq-ch1-cmap`` of chapter 1
+# (/notebooks/01-mean-field), whose expansion at c = 1 is equation ``eq-ch1-relu-expansion``.
 def _relu_phiphi(q1, q2, c):
     theta = np.arccos(np.clip(c, -1.0, 1.0))
     return np.sqrt(q1 * q2) / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
 
 
+# Degree 0: the slope of the ReLU c-map (the integral in xi_c of equation ``eq-ch1-depth-scales`` of
+# chapter 1; 1/2 at c = 1, the E[phi'^2] of equation ``eq-ch1-chi1``).
 def _relu_dphidphi(q1, q2, c):
     theta = np.arccos(np.clip(c, -1.0, 1.0))
     return (np.pi - theta) / (2 * np.pi) + 0.0 * (q1 + q2)

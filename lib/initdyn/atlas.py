@@ -226,6 +226,9 @@ def meanfield_cells(sigma_w2) -> dict[str, float]:
     :math:`\xi_q = -1/\log\chi_1` (``inf`` from :math:`\chi_1 = 1` on).  The correlation depth scale
     :math:`\xi_c` is infinite for every ReLU network without bias (the arc-cosine c-map has slope 1 at
     :math:`c = 1` whatever :math:`\sigma_w^2`), so it has no column.
+
+    Implements equations ``eq-ch1-chi1`` and ``eq-ch1-depth-scales`` of chapter 1 (:doc:`/notebooks/01-mean-field`)
+    at :math:`\sigma_b^2 = 0`.
     """
     if np.ndim(sigma_w2) != 0:
         raise TypeError(f"sigma_w2: expected a scalar variance > 0, got {sigma_w2!r}")
@@ -251,7 +254,8 @@ def jacobian_spread(fn, *, activation, width: int = 100, depth: int = 100, n_sam
     Gaussian input each with :math:`\|x\|^2 = N`, the squared singular values :math:`\lambda` of
     :math:`J` (chapter 2, :func:`initdyn.spectra.jacobian_singular_values_of`) give
     :math:`\mathrm{Var}(\lambda)/\mathbb E[\lambda]^2`: 0 for dynamical isometry, and
-    :math:`L(\mu_2/\mu_1^2 - 1 - s_1)` in the wide limit (Pennington et al. 2017, Sec. 2.5).
+    :math:`L(\mu_2/\mu_1^2 - 1 - s_1)` in the wide limit (Pennington et al. 2017, Sec. 2.5; the left side
+    of equation ``eq-ch6-free-spread`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`)).
     Scale-free, so it measures the *shape* of the spectrum, not its overall growth; ``inf`` for a
     network whose Jacobian vanishes exactly (every ReLU unit of a layer dead, say).
     """
@@ -318,7 +322,8 @@ def period3_probability(fn, *, width: int = 16, n_samples: int = 400, rng=None) 
 
     :func:`initdyn.chaos.random_relu_map` with ``init=fn`` (weights *and* biases from ``fn``, as in
     that chapter) and the exact ensemble test ``has_period3``.  Returns ``(k, n_samples)``; the Wilson
-    interval is :func:`initdyn.stats.wilson_interval`.
+    interval is :func:`initdyn.stats.wilson_interval`.  The maps are those of equation ``eq-ch5-relu-map``
+    of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
     """
     _check_init(fn, "fn")
     width = check_int(width, "width", minimum=1)
@@ -494,6 +499,9 @@ class ResidualSignal(NamedTuple):
 def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
     r"""Signal, Jacobian and gradients of the residual stack :math:`x_{l+1} = x_l + W_2^l\,\phi(W_1^l x_l)`.
 
+    For ReLU blocks initialised by IDInit its norms and Jacobian are equation ``eq-ch6-idinit-residual``
+    of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`).
+
     ``W1`` has shape ``(depth, hidden, width)``, ``W2`` ``(depth, width, hidden)``; ``x`` one input.
     The Jacobian :math:`\prod_l (I + W_2^l D_l W_1^l)`, :math:`D_l = \mathrm{diag}\,\phi'(W_1^l x_l)`,
     is accumulated in forward mode as a :class:`initdyn.spectra.ProductQR`, so every singular value is
@@ -549,6 +557,8 @@ def residual_stack(W1, W2, x, *, activation) -> ResidualSignal:
 
 def idinit_residual_norms(x, *, epsilon, copies, depth) -> np.ndarray:
     r"""Closed form of :func:`residual_stack`'s norms for ReLU blocks initialised by IDInit.
+
+    Implements equation ``eq-ch6-idinit-residual`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`).
 
     With :math:`W_1 = [I; \dots; I]` (``copies`` stacked identities, :func:`initdyn.init.idinit` of shape
     ``(copies * N, N)``) and :math:`W_2` the zero-preserving IDInit of scale :math:`\varepsilon`

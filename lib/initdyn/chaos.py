@@ -6,7 +6,8 @@ A one-dimensional recurrent network with one hidden layer of ``width`` units ite
 
 a width-:math:`n` network :math:`\mathbb R \to \mathbb R^n \to \mathbb R` whose output is fed back
 as its input (Chatziafratis, Panageas, Sanford & Stavroulakis 2022, "On Scrambling Phenomena for
-Randomly Initialized Recurrent Networks").  The exact piecewise-linear machinery (pieces of
+Randomly Initialized Recurrent Networks"; equation ``eq-ch5-relu-map`` of chapter 5,
+:doc:`/notebooks/05-li-yorke-chaos`).  The exact piecewise-linear machinery (pieces of
 :math:`f^p`, periodic points, laps) is :mod:`initdyn.piecewise`; this module is what it means for
 random networks:
 
@@ -176,6 +177,8 @@ def random_relu_map(*, width, init="he", gain: float = 1.0, bias="init", n_sampl
                     rng=None):
     r"""A random ReLU recurrent map drawn as a width-``width`` network R -> R^n -> R.
 
+    Draws the map of equation ``eq-ch5-relu-map`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
+
     The first-layer weights :math:`w` (shape ``(n, 1)``) and the output weights :math:`a`
     (shape ``(1, n)``) come from the initializer ``init`` (``"he"``, ``"glorot"``, ``"lecun"`` or any
     name in :data:`initdyn.init.INITIALIZERS`, or a callable ``f(shape, gain=, rng=)``) with ``gain``.
@@ -226,7 +229,10 @@ def perturb(fmap: ReluMap, scale, *, rng=None) -> ReluMap:
 def sharkovsky_key(n) -> tuple:
     r"""Sort key of ``n`` in Sharkovsky's order :math:`3 \triangleleft 5 \triangleleft 7 \dots
     \triangleleft 2\cdot3 \triangleleft 2\cdot5 \dots \triangleleft 2^2\cdot 3 \dots \triangleleft 8
-    \triangleleft 4 \triangleleft 2 \triangleleft 1`."""
+    \triangleleft 4 \triangleleft 2 \triangleleft 1`.
+
+    Implements the order of equation ``eq-ch5-sharkovsky`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
+    """
     n = check_int(n, "n", minimum=1)
     k = (n & -n).bit_length() - 1
     odd = n >> k
@@ -366,6 +372,9 @@ def lyapunov_1d(f: Callable, x0, *, n_steps: int = 10000, n_discard: int = 100, 
                 jitter: float = 0.0, rng=None) -> LyapunovEstimate:
     r""":math:`\lambda = \frac1T\sum_{t<T} \log|f'(x_t)|` along the orbits of the points ``x0``.
 
+    For the tent map of slope :math:`s` it is :math:`\ln s`, the rate in equation ``eq-ch5-separation``
+    of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
+
     ``df`` defaults to ``f.derivative``.  Floating point can collapse an orbit: the tent map with slope
     2 reaches 0 exactly after ~55 doublings, and the logistic map at r = 4 sends 1/2 to 1 to the
     fixed point 0.  An orbit is flagged ``collapsed`` if it ends on a cycle of period <= 8 of floats or
@@ -430,6 +439,7 @@ def pair_distances(f: Callable, x0, y0, n_steps: int) -> np.ndarray:
     r""":math:`|f^t(x_0) - f^t(y_0)|` for ``t = 0..n_steps`` (last axis); broadcasts over ``x0, y0``.
 
     A pair is *scrambled* (Li & Yorke 1975) if :math:`\liminf_t = 0` and :math:`\limsup_t > 0`.
+    Implements the distance of equation ``eq-ch5-scrambled`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
     """
     if not callable(f):
         raise TypeError(f"f: expected a callable map, got {type(f).__name__}")
@@ -455,7 +465,10 @@ def pair_distances(f: Callable, x0, y0, n_steps: int) -> np.ndarray:
 def random_rnn(*, width, sigma_w2, sigma_b2, n_samples: int = 1, rng=None):
     r"""``n_samples`` random RNNs :math:`h_{t+1} = \phi(W h_t + b)`: ``W`` of shape ``(n_samples, N, N)`` with
     :math:`W_{ij} \sim \mathcal N(0, \sigma_w^2/N)` and ``b`` of shape ``(n_samples, N)`` with
-    :math:`b_i \sim \mathcal N(0, \sigma_b^2)` (the law of :func:`initdyn.network.random_network`)."""
+    :math:`b_i \sim \mathcal N(0, \sigma_b^2)` (the law of :func:`initdyn.network.random_network`).
+
+    The networks of equation ``eq-ch5-lyapunov-chi1`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
+    """
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     width = check_int(width, "width", minimum=1)
     check_nbytes(8 * n_samples * width * (width + 1), "n_samples" if n_samples > width else "width", n_samples if n_samples > width else width,
@@ -507,6 +520,9 @@ def rnn_lyapunov(W, b, *, activation, n_steps: int = 500, n_discard: int = 200, 
     scales exactly, so weights whose products could over- or underflow are rescaled by a power of two
     and the exponents shifted back.  ``-inf`` is returned for an exponent whose tangent vector is mapped
     exactly to zero in floating point (e.g. every unit saturated, :math:`\phi'(u) = 0`, or dead ReLUs).
+
+    Implements :math:`\lambda_{\max}` of equation ``eq-ch5-lyapunov-chi1`` of chapter 5
+    (:doc:`/notebooks/05-li-yorke-chaos`), whose mean-field value is :math:`\tfrac12\log\chi_1`.
 
     ``n_steps`` (>= 1) and ``n_discard`` are at most 10**7 each, and ``2 (n_steps + n_discard) E N^2 (k + 1)``
     at most 1e11 operations.  ``h0`` (default: Gaussian) broadcasts to ``(E, N)``.

@@ -254,6 +254,9 @@ def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserv
            epsilon: float = 1e-6, loosen: float = 0.0, patch_maintain: bool = True) -> np.ndarray:
     r"""IDInit: the padded identity-like matrix (Pan et al., ICLR 2025, arXiv 2503.04626, Sec. 3).
 
+    Implements equation ``eq-ch6-idinit`` of chapter 6 (:doc:`/notebooks/06-initializers-in-practice`);
+    ``zero_preserving=True`` gives the last layer of the residual blocks of equation ``eq-ch6-idinit-residual``.
+
     Dense weights ``(D_out, D_in)``: :math:`W_{ij} = g\tau` iff
     :math:`i \equiv j \pmod{\min(D_\mathrm{out}, D_\mathrm{in})}`, else 0.  For
     :math:`D_\mathrm{out} > D_\mathrm{in}` this stacks identities, :math:`W = g\tau\,[I; I; \dots]`
@@ -355,6 +358,9 @@ def delta_orthogonal(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
 
 def sparse_orthogonal(shape, *, gain: float = 1.0, rng=None, density: float = 0.125, return_info: bool = False):
     r"""Exact orthogonal weights of a given density from random Givens rotations (EOI).
+
+    The density after :math:`t` rotations follows equation ``eq-ch6-birth-chain`` of chapter 6
+    (:doc:`/notebooks/06-initializers-in-practice`), close to the logistic curve of equation ``eq-ch6-logistic``.
 
     Nowak, Gniecki, Szatkowski & Tabor 2024, "Sparser, Better, Deeper, Stronger: Improving Static Sparse
     Training with Exact Orthogonal Initialization" (arXiv 2406.01755), Sec. 4.  Start from the

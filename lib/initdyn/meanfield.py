@@ -21,7 +21,10 @@ broadcasts over array-valued ``sigma_w2``/``sigma_b2``.
 
 Gaussian expectations use the activation's closed forms where they exist and
 otherwise kink-aware composite Gauss-Legendre quadrature (``initdyn._gauss``),
-accurate to about 1e-12.  Defined in chapter 1.
+accurate to about 1e-12.  Defined in chapter 1 (:doc:`/notebooks/01-mean-field`): the network is its
+equation ``eq-ch1-network``, the maps are equations ``eq-ch1-qmap`` and ``eq-ch1-cmap``, the slope
+:math:`\chi_1` is equation ``eq-ch1-chi1``, the critical line equation ``eq-ch1-critical-line`` and the
+depth scales equation ``eq-ch1-depth-scales``.
 
 Arguments and limits.  Variances (``q``, ``sigma_w2``, ``sigma_b2``) must be finite and >= 0,
 correlations finite and in [-1, 1]; array arguments must broadcast together.  Anything else raises a
@@ -167,7 +170,11 @@ def _dphi2_quad(act, q):
 
 
 def gauss_phi2(activation, q):
-    r""":math:`\mathbb E_z[\phi(\sqrt q\,z)^2]`, :math:`z \sim \mathcal N(0,1)` (broadcasts over ``q``)."""
+    r""":math:`\mathbb E_z[\phi(\sqrt q\,z)^2]`, :math:`z \sim \mathcal N(0,1)` (broadcasts over ``q``).
+
+    The Gaussian integral of the length map: implements the integral of equation ``eq-ch1-qmap`` of
+    chapter 1 (:doc:`/notebooks/01-mean-field`).
+    """
     act, q = get_activation(activation), _q_array(q)
     return _phi2(act, q)
 
@@ -178,13 +185,18 @@ def gauss_phi2_dq(activation, q):
     Equivalently :math:`\mathbb E[\phi'^2] + \mathbb E[\phi\phi'']` (Gaussian
     integration by parts), the quantity in Schoenholz et al. 2017, eq. 5;
     this form needs no second derivative, so kinks cause no delta terms.
+    Implements the derivative in :math:`\xi_q` of equation ``eq-ch1-depth-scales`` of chapter 1
+    (:doc:`/notebooks/01-mean-field`).
     """
     act, q = get_activation(activation), _q_array(q)
     return _phi2_dq(act, q)
 
 
 def gauss_dphi2(activation, q):
-    r""":math:`\mathbb E_z[\phi'(\sqrt q\,z)^2]` (broadcasts over ``q``)."""
+    r""":math:`\mathbb E_z[\phi'(\sqrt q\,z)^2]` (broadcasts over ``q``).
+
+    Implements the integral of equation ``eq-ch1-chi1`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
+    """
     act, q = get_activation(activation), _q_array(q)
     return _dphi2(act, q)
 
@@ -257,7 +269,8 @@ def _dphidphi(act: Activation, q1, q2, c):
 def gauss_phiphi(activation, q1, q2, c):
     r""":math:`\mathbb E[\phi(u_1)\phi(u_2)]` for centred Gaussians with variances q1, q2 and correlation c.
 
-    ``q1``, ``q2`` >= 0 and ``c`` in [-1, 1] broadcast together.
+    ``q1``, ``q2`` >= 0 and ``c`` in [-1, 1] broadcast together.  Implements the integral of the
+    correlation map, equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
     """
     act = get_activation(activation)
     q1, q2, c = _bivariate_args(q1, q2, c)
@@ -265,7 +278,11 @@ def gauss_phiphi(activation, q1, q2, c):
 
 
 def gauss_dphidphi(activation, q1, q2, c):
-    r""":math:`\mathbb E[\phi'(u_1)\phi'(u_2)]`; times :math:`\sigma_w^2` it is the slope of the c-map."""
+    r""":math:`\mathbb E[\phi'(u_1)\phi'(u_2)]`; times :math:`\sigma_w^2` it is the slope of the c-map.
+
+    Implements the integral in :math:`\xi_c` of equation ``eq-ch1-depth-scales`` of chapter 1
+    (:doc:`/notebooks/01-mean-field`).
+    """
     act = get_activation(activation)
     q1, q2, c = _bivariate_args(q1, q2, c)
     return _dphidphi(act, q1, q2, c)
@@ -334,6 +351,8 @@ def q_map(q, *, sigma_w2, sigma_b2, activation):
     Poole et al. 2016, eq. (3): the squared length per unit of the
     pre-activations of the next layer.  ``q``, ``sigma_w2``, ``sigma_b2`` broadcast
     together; a value beyond the float range (:math:`> 1.8 \times 10^{308}`) is ``inf``.
+
+    Implements equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     q = _q_array(q)
@@ -348,6 +367,8 @@ def q_trajectory(q0, depth, *, sigma_w2, sigma_b2, activation):
     ``q0`` broadcasts with ``sigma_w2``, ``sigma_b2``.  Where q grows past the float range
     (ReLU or linear above their critical ``sigma_w2``, after ~1000 layers) it is ``inf``
     from there on.  ``depth`` is at most 1e7.
+
+    Implements equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`), iterated.
     """
     depth = _check_depth(depth)
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
@@ -386,6 +407,8 @@ def q_star(*, sigma_w2, sigma_b2, activation, q0: float = 1.0, tol: float = 1e-1
 
     ``q0`` is a scalar >= 0, ``tol`` > 0 the residual tolerance (relative to ``1 + q``),
     ``max_iter`` >= 1 the iteration budget.
+
+    Implements the fixed point of equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
 
     Raises
     ------
@@ -455,6 +478,9 @@ def chi1(*, sigma_w2, sigma_b2, activation, q=None):
     homogeneous activations (ReLU, linear) :math:`\chi_1` does not depend on
     it, so it is defined even where :math:`q^*` is not.  A given ``q`` (>= 0)
     broadcasts with ``sigma_w2``, ``sigma_b2``.
+
+    Implements equation ``eq-ch1-chi1`` of chapter 1 (:doc:`/notebooks/01-mean-field`), and the :math:`\chi_1` of
+    equation ``eq-ch5-lyapunov-chi1`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     if q is None:
@@ -474,6 +500,9 @@ def c_map(c, *, sigma_w2, sigma_b2, activation, q=None):
     Poole et al. 2016, eq. (5), with both inputs at the length fixed point
     (``q`` defaults to :math:`q^*`, which must be > 0).  Broadcasts over ``c``
     (in [-1, 1]), ``q`` (> 0), ``sigma_w2`` and ``sigma_b2``.
+
+    Implements equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`); for ReLU it is the
+    arc-cosine kernel, whose expansion at :math:`c = 1` is equation ``eq-ch1-relu-expansion``.
     """
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
     c = check_correlation(c, "c", slack=True)
@@ -491,6 +520,10 @@ def c_trajectory(c0, depth, *, sigma_w2, sigma_b2, activation, q=None):
 
     ``c0`` in [-1, 1] broadcasts with ``q`` (> 0, default :math:`q^*`), ``sigma_w2`` and
     ``sigma_b2``; ``depth`` is at most 1e7.
+
+    Implements equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`), iterated; for ReLU at
+    :math:`\sigma_w^2 = 2`, :math:`\sigma_b^2 = 0` the iterates approach the asymptote of equation
+    ``eq-ch1-relu-asymptote``.
     """
     depth = _check_depth(depth)
     sigma_w2, sigma_b2, act = _params(sigma_w2, sigma_b2, activation)
@@ -526,6 +559,8 @@ def c_star(*, sigma_w2, sigma_b2, activation, c0: float = 0.5, tol: float = 1e-1
     narrows a bracket around :math:`c^*`; a Newton step that leaves the bracket, or a plain step that
     gains less than a factor 2 (the map's slope near 1, as for tanh without bias at
     :math:`\sigma_w^2 \approx 2.5`-5), is replaced by bisection: at most ~45 steps to ``tol = 1e-12``.
+
+    Implements the fixed point of equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
 
     Raises
     ------
@@ -622,6 +657,9 @@ def critical_sigma_w2(*, sigma_b2, activation, tol: float = 1e-13):
 
     ``tol`` (> 0) is the tolerance on :math:`\sigma_b^2(q)`, relative to :math:`1 + \sigma_b^2`.
 
+    Implements equation ``eq-ch1-critical-line`` of chapter 1 (:doc:`/notebooks/01-mean-field`), the line
+    :math:`\chi_1 = 1` of equation ``eq-ch1-chi1``.
+
     Raises
     ------
     ConvergenceError
@@ -682,7 +720,8 @@ def critical_sigma_w2(*, sigma_b2, activation, tol: float = 1e-13):
 def depth_scales(*, sigma_w2, sigma_b2, activation):
     r"""Depth scales :math:`(\xi_q, \xi_c)` over which lengths and correlations approach their fixed points.
 
-    Schoenholz et al. 2017, eqs. (5) and (9):
+    Schoenholz et al. 2017, eqs. (5) and (9); implements equation ``eq-ch1-depth-scales`` of chapter 1
+    (:doc:`/notebooks/01-mean-field`):
 
     .. math::
        \xi_q^{-1} = -\log\big(\sigma_w^2\,\partial_q\mathbb E[\phi(\sqrt q z)^2]\big|_{q^*}\big),

@@ -14,7 +14,8 @@ to :math:`x` itself (no nonlinearity on the input), so
 :math:`q^1 = \sigma_w^2 \|x\|^2/N + \sigma_b^2` as in Poole et al. 2016, eq. (2).
 
 Ensembles are stacked: ``weights`` has shape ``(depth, width, width)`` and
-one call propagates a batch of inputs through all layers.  Defined in chapter 1.
+one call propagates a batch of inputs through all layers.  Defined in chapter 1: implements
+equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def _check_size(width, depth):
 def random_network(*, width, depth, sigma_w2, sigma_b2, weights: str = "gaussian", rng=None) -> RandomNetwork:
     """Draw a square random network (see the module docstring for the law).
 
+    Implements the weights and biases of equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
+
     Parameters
     ----------
     width, depth : int
@@ -112,6 +115,8 @@ def _check_inputs(net: RandomNetwork, x) -> np.ndarray:
 def forward(net: RandomNetwork, x, *, activation) -> np.ndarray:
     r"""Pre-activations of every layer.
 
+    Implements equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
+
     Returns
     -------
     h : array, shape ``(depth + 1, *x.shape)``
@@ -150,7 +155,8 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
     :math:`\delta^1 = W^1 v` and :math:`\delta^{l+1} = W^{l+1} D^l \delta^l`
     (an exact Jacobian-vector product, no finite differences).  The ratio
     :math:`\|\delta^{l+1}\|^2/\|\delta^l\|^2` has mean :math:`\chi_1` at the
-    fixed point (Schoenholz et al. 2017, Sec. 3; Poole et al. 2016, eq. 7).
+    fixed point (Schoenholz et al. 2017, Sec. 3; Poole et al. 2016, eq. 7), equation ``eq-ch1-chi1``
+    of chapter 1 (:doc:`/notebooks/01-mean-field`).
 
     Where the squared norm would leave the float range (deep chaotic networks grow like
     :math:`\chi_1^l`) the tangent is carried normalised with its log-scale from that layer on, so
@@ -235,6 +241,7 @@ def _last_axis(h, name="h"):
 def empirical_q(h) -> np.ndarray:
     r"""Squared length per unit :math:`\hat q = \|h\|^2/N` over the last axis (the finite-width :math:`q^l`).
 
+    The finite-width :math:`q^l` of equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
     ``inf`` only where the mean itself exceeds the float range.
     """
     h = _last_axis(h)
@@ -273,6 +280,7 @@ def empirical_c(h) -> np.ndarray:
 
     ``h`` has shape ``(..., 2, width)`` (e.g. the output of :func:`forward` for
     two inputs); returns shape ``(...)``.  A zero vector has no correlation: ``ValueError``.
+    The finite-width :math:`c^l` of equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
     """
     h = _pair(h)
     a, b = h[..., 0, :], h[..., 1, :]
@@ -306,8 +314,9 @@ def empirical_slopes(h, *, sigma_w2, activation) -> tuple[np.ndarray, np.ndarray
     estimate :math:`\partial_q q_\mathrm{map} = \sigma_w^2 \mathbb E[z\phi\phi']/\sqrt q`
     (first input) and :math:`\sigma_w^2\mathbb E[\phi'(u_1)\phi'(u_2)]`, so
     :math:`-1/\log \hat s` estimates the depth scales :math:`\xi_q, \xi_c` of
-    Schoenholz et al. 2017, eqs. (5) and (9).  With two equal inputs
-    :math:`\hat s_c` estimates :math:`\chi_1`.  ``sigma_w2`` (>= 0) broadcasts with the
+    Schoenholz et al. 2017, eqs. (5) and (9) (equation ``eq-ch1-depth-scales`` of chapter 1
+    (:doc:`/notebooks/01-mean-field`)).  With two equal inputs :math:`\hat s_c` estimates :math:`\chi_1`
+    (equation ``eq-ch1-chi1``).  ``sigma_w2`` (>= 0) broadcasts with the
     output shape; a zero first vector has no :math:`\hat s_q` (``ValueError``).
 
     Returns

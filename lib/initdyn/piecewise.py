@@ -4,7 +4,8 @@ A one-dimensional recurrent network with one hidden layer of ``width`` ReLU unit
 
 .. math:: f(x) = \sum_{i=1}^{n} a_i\,\mathrm{relu}(w_i x + b_i) + c ,
 
-(chapter 5), a continuous piecewise-linear map, and so is every iterate
+(equation ``eq-ch5-relu-map`` of chapter 5, :doc:`/notebooks/05-li-yorke-chaos`), a continuous
+piecewise-linear map, and so is every iterate
 :math:`f^p`.  This module represents such maps exactly (:class:`PiecewiseLinear`: breakpoints,
 slopes and intercepts, up to floating-point rounding of the breakpoints), composes them, and from the
 pieces of :math:`f^p` computes
@@ -399,6 +400,8 @@ class ReluMap:
     ``output="relu"`` applies a ReLU to the output as well, :math:`\mathrm{relu}(f(x))`, as in the public
     code of Chatziafratis et al. 2022 (steliostavroulakis/Chaos_RNNs).  Exact periodic points and laps
     come from :meth:`to_piecewise` (see :class:`PiecewiseLinear`).
+
+    Implements equation ``eq-ch5-relu-map`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
     """
 
     def __init__(self, *, a, w, b, c=0.0, output: str = "linear"):
@@ -495,7 +498,12 @@ class ReluMap:
         return self.to_piecewise().fixed_points(interval)
 
     def periodic_points(self, p, interval=None) -> np.ndarray:
-        """Exact points of least period ``p`` on the real line (or ``interval``), sorted."""
+        """Exact points of least period ``p`` on the real line (or ``interval``), sorted.
+
+        For the 3-cycle map of equation ``eq-ch5-three-cycle-map`` of chapter 5
+        (:doc:`/notebooks/05-li-yorke-chaos`) the counts of solutions of :math:`f^p(x) = x` are those of equation
+        ``eq-ch5-markov``.
+        """
         p = _check_period(p)
         x = self.power(p).fixed_points(interval)
         return x[_least_periods(self.to_piecewise(), x, p) == p]
@@ -521,7 +529,10 @@ class ReluMap:
 
 
 class ReluMapEnsemble:
-    """``size`` maps of one width, parameters stacked: ``a, w, b`` of shape ``(size, width)``, ``c`` of ``(size,)``."""
+    """``size`` maps of one width, parameters stacked: ``a, w, b`` of shape ``(size, width)``, ``c`` of ``(size,)``.
+
+    Each is the map of equation ``eq-ch5-relu-map`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`).
+    """
 
     def __init__(self, *, a, w, b, c, output: str = "linear"):
         a = check_finite_array(a, "a", ndim=2)
@@ -664,6 +675,10 @@ def tent_map(slope: float = 2.0) -> ReluMap:
     :math:`T(x) = s x - 2 s\,\mathrm{relu}(x - 1/2)` with :math:`s x = s\,\mathrm{relu}(x) - s\,\mathrm{relu}(-x)`.
     For :math:`s = 2` its 3-cycles are :math:`\{2/7, 4/7, 6/7\}` and :math:`\{2/9, 4/9, 8/9\}`; it has
     period 3 iff :math:`s \ge` the golden ratio.
+
+    Implements equation ``eq-ch5-tent`` of chapter 5 (:doc:`/notebooks/05-li-yorke-chaos`) (``slope=2``); with
+    ``slope=1.9`` it is the map of that chapter's scrambling section, whose separation time is
+    equation ``eq-ch5-separation``.
     """
     s = check_real(slope, "slope", low=0.0, low_open=True, high=1e307)
     return ReluMap(a=[s, -s, -2 * s], w=[1.0, -1.0, 1.0], b=[0.0, 0.0, -0.5], c=0.0)
