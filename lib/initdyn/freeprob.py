@@ -186,7 +186,9 @@ def jacobian_spectrum_moments(*, depth, sigma_w2, sigma_b2, activation, weights=
     r"""Mean and variance of the squared singular values of :math:`J` in the wide limit.
 
     Implements equation ``eq-ch2-moments`` (:math:`\mathbb E[\lambda]`, :math:`\operatorname{Var}[\lambda]`)
-    of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`).
+    of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`); chapter 6 uses its ratio
+    :math:`\operatorname{Var}/\mathbb E^2` as equation ``eq-ch6-free-spread``
+    (:doc:`/notebooks/06-initializers-in-practice`).
 
     :math:`m_1 = (\sigma_w^2\mu_1)^L` and
     :math:`\sigma^2 = m_1^2 L(\mu_2/\mu_1^2 - 1 - s_1)`, :math:`s_1 = -1` (Gaussian) or
