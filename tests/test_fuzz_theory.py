@@ -336,10 +336,6 @@ REGISTRY = {
         exact.simulate_output_preactivation, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2,
                                                   rng=0),
         {**EXACT_ARGS, "n_samples": "int>=1,huge=1e12", "rng": "rng"}),
-    "exact.input_output_jacobian": (exact.input_output_jacobian, dict(net=_net(), x=np.ones(4)),
-                                    {"net": "net", "x": "array"}),
-    "exact.jacobian_singular_values": (exact.jacobian_singular_values, dict(net=_net(), x=np.ones(4)),
-                                       {"net": "net", "x": "array"}),
     # the frozen-distribution objects' methods
     "exact.SignalDistribution.pdf_log": (lambda t: _dist().pdf_log(t), dict(t=0.0), {"t": "array"}),
     "exact.SignalDistribution.cdf_log": (lambda t: _dist().cdf_log(t), dict(t=0.0), {"t": "array"}),
@@ -387,7 +383,6 @@ EXTRA_BAD = {
     ("exact.SignalDistribution.prob_outside", "low"): [3.0],  # low > high
     ("exact.SignalDistribution.rvs", "size"): [(2, 0), (), None, (2.5,)],
     ("exact.OutputPreactivation.logpdf_joint", "h"): [np.ones(5)],
-    ("exact.input_output_jacobian", "x"): [np.ones((2, 4)), np.ones(3)],
 }
 
 #: Public names that are not functions with arguments to fuzz (classes are fuzzed through their

@@ -64,7 +64,6 @@ from scipy.interpolate import CubicSpline
 
 from ._validate import (as_rng, check_finite_array, check_int, check_memory, check_real, check_scalar_variance,
                         check_variance, describe)
-from . import spectra
 from .network import RandomNetwork, forward, random_network
 
 __all__ = [
@@ -77,8 +76,6 @@ __all__ = [
     "death_probability",
     "simulate_squared_norm_ratio",
     "simulate_output_preactivation",
-    "input_output_jacobian",
-    "jacobian_singular_values",
 ]
 
 #: Tail mass left outside the integration window (Chernoff bound), per side.
@@ -1014,33 +1011,3 @@ def simulate_output_preactivation(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.
     units within a row are not.
     """
     return _simulate(width, depth, sigma_w2, sigma_b2, q0, n_samples, rng, None)[1]
-
-
-def input_output_jacobian(net, x) -> np.ndarray:
-    r"""Jacobian :math:`J = \partial x^L/\partial x^0 = D^L W^L \cdots D^1 W^1` of a ReLU network at ``x``.
-
-    Implements the Jacobian equation of chapter 2 (:doc:`/notebooks/02-dynamical-isometry`, section 1)
-    for ReLU, as the parameter-sharing section of chapter 3 (:doc:`/notebooks/03-exact-distributions`)
-    uses it.
-
-    :math:`D^l = \mathrm{diag}(1[h^l > 0])`; the ReLU case of
-    :func:`initdyn.spectra.input_output_jacobian` (chapter 2), kept here for the chapter-3 API.
-    ``x`` is one input of shape ``(width,)``.
-    """
-    return spectra.input_output_jacobian(net, x, activation="relu")
-
-
-def jacobian_singular_values(net, x) -> np.ndarray:
-    """Singular values (descending) of :func:`input_output_jacobian` (LAPACK SVD, no vectors).
-
-    For Jacobians whose entries leave the float range, or whose SVD does not converge, use
-    :func:`initdyn.spectra.jacobian_log_singular_values_of` (log singular values, accurate for each).
-    """
-    J = input_output_jacobian(net, x)
-    try:
-        return np.linalg.svd(J, compute_uv=False)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError(
-            f"net: the SVD of this network's Jacobian did not converge ({exc}); use "
-            "initdyn.spectra.jacobian_log_singular_values_of(net, x, activation='relu')"
-        ) from None
