@@ -186,7 +186,7 @@ CASES = [("linear", "gaussian", None), ("relu", "gaussian", None), ("relu", "ort
 def test_density_integrates_to_moments(activation, weights, q, depth):
     # total mass 1 (density + atoms) and mean m1 from the CDF, to the ~1e-4 of the trapezoidal rule
     kw = kwargs(activation, weights, depth, q)
-    cum, grid, atoms, alpha = spectra._cdf_grid(depth, kw["sigma_w2"], kw["sigma_b2"],
+    cum, grid, atoms, alpha = freeprob._cdf_grid(depth, kw["sigma_w2"], kw["sigma_b2"],
                                                 get_activation(activation), weights, 2000)
     assert cum[0] >= 0 and np.all(np.diff(cum) >= 0)
     rho = freeprob.jacobian_spectrum_density(grid, **kw)
