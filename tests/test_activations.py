@@ -5,6 +5,8 @@ import pytest
 from scipy import integrate, special, stats
 
 from initdyn import activations as A
+from initdyn import _gauss
+from initdyn import gaussian as gs
 from initdyn import meanfield as mf
 
 NAMES = ["linear", "relu", "tanh", "hard_tanh", "erf"]
@@ -90,9 +92,9 @@ def test_one_dimensional_kernels(name, q):
     ref_phi2 = quad_1d(lambda u: act.phi(u) ** 2, q, pts)
     ref_dphi2 = quad_1d(lambda u: act.dphi(u) ** 2, q, pts)
     ref_dq = quad_1d(lambda u: u * act.phi(u) * act.dphi(u), q, pts) / q  # E[z phi phi'] / sqrt(q)
-    assert mf.gauss_phi2(act, q) == pytest.approx(ref_phi2, abs=1e-11)
-    assert mf.gauss_dphi2(act, q) == pytest.approx(ref_dphi2, abs=1e-11)
-    assert mf.gauss_phi2_dq(act, q) == pytest.approx(ref_dq, abs=1e-10)
+    assert gs.gauss_phi2(act, q) == pytest.approx(ref_phi2, abs=1e-11)
+    assert gs.gauss_dphi2(act, q) == pytest.approx(ref_dphi2, abs=1e-11)
+    assert gs.gauss_phi2_dq(act, q) == pytest.approx(ref_dq, abs=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -102,8 +104,8 @@ def test_one_dimensional_kernels(name, q):
 )
 def test_two_dimensional_kernels(name, q, c):
     act = A.get_activation(name)
-    assert mf.gauss_phiphi(act, q, q, c) == pytest.approx(quad_2d(name, q, c, False), abs=1e-10)
-    assert mf.gauss_dphidphi(act, q, q, c) == pytest.approx(quad_2d(name, q, c, True), abs=1e-10)
+    assert gs.gauss_phiphi(act, q, q, c) == pytest.approx(quad_2d(name, q, c, False), abs=1e-10)
+    assert gs.gauss_dphidphi(act, q, q, c) == pytest.approx(quad_2d(name, q, c, True), abs=1e-10)
 
 
 @pytest.mark.parametrize("name", ["relu", "hard_tanh", "erf"])
@@ -112,12 +114,12 @@ def test_generic_quadrature_matches_closed_forms(name):
     act = A.get_activation(name)
     bare = A.Activation(f"{name}_numeric", phi=act.phi, dphi=act.dphi, features=act.features)
     q = np.array([0.01, 0.3, 1.0, 9.0, 400.0])
-    np.testing.assert_allclose(mf.gauss_phi2(bare, q), mf.gauss_phi2(act, q), atol=1e-12, rtol=1e-12)
-    np.testing.assert_allclose(mf.gauss_dphi2(bare, q), mf.gauss_dphi2(act, q), atol=1e-12)
-    np.testing.assert_allclose(mf.gauss_phi2_dq(bare, q), mf.gauss_phi2_dq(act, q), atol=1e-11)
+    np.testing.assert_allclose(gs.gauss_phi2(bare, q), gs.gauss_phi2(act, q), atol=1e-12, rtol=1e-12)
+    np.testing.assert_allclose(gs.gauss_dphi2(bare, q), gs.gauss_dphi2(act, q), atol=1e-12)
+    np.testing.assert_allclose(gs.gauss_phi2_dq(bare, q), gs.gauss_phi2_dq(act, q), atol=1e-11)
     for c in (-0.9, 0.0, 0.5, 0.999, 1.0):
-        assert mf.gauss_phiphi(bare, 1.3, 0.8, c) == pytest.approx(float(mf.gauss_phiphi(act, 1.3, 0.8, c)), abs=1e-10)
-        assert mf.gauss_dphidphi(bare, 1.3, 0.8, c) == pytest.approx(float(mf.gauss_dphidphi(act, 1.3, 0.8, c)), abs=1e-9)
+        assert gs.gauss_phiphi(bare, 1.3, 0.8, c) == pytest.approx(float(gs.gauss_phiphi(act, 1.3, 0.8, c)), abs=1e-10)
+        assert gs.gauss_dphidphi(bare, 1.3, 0.8, c) == pytest.approx(float(gs.gauss_dphidphi(act, 1.3, 0.8, c)), abs=1e-9)
 
 
 def test_gauss_hermite_is_not_enough_for_kinks():
@@ -126,12 +128,12 @@ def test_gauss_hermite_is_not_enough_for_kinks():
     gh = np.sum(w * A.relu.dphi(x + 0.1) ** 2) / np.sqrt(2 * np.pi)  # a shifted kink, as in a c-map
     exact = stats.norm.cdf(0.1)
     assert abs(gh - exact) > 1e-4
-    assert abs(mf._gauss.expect(lambda z: A.relu.dphi(z + 0.1) ** 2, np.array([-0.1])) - exact) < 1e-13
+    assert abs(_gauss.expect(lambda z: A.relu.dphi(z + 0.1) ** 2, np.array([-0.1])) - exact) < 1e-13
 
 
 def test_kernels_at_the_boundaries():
     # c = 1 reduces to the one-dimensional kernel; q = 0 gives phi(0)^2.
     for name in ["relu", "tanh", "hard_tanh", "erf"]:
         act = A.get_activation(name)
-        assert mf.gauss_phiphi(act, 2.0, 2.0, 1.0) == pytest.approx(float(mf.gauss_phi2(act, 2.0)), abs=1e-12)
-        assert mf.gauss_phi2(act, 0.0) == pytest.approx(0.0, abs=1e-15)
+        assert gs.gauss_phiphi(act, 2.0, 2.0, 1.0) == pytest.approx(float(gs.gauss_phi2(act, 2.0)), abs=1e-12)
+        assert gs.gauss_phi2(act, 0.0) == pytest.approx(0.0, abs=1e-15)

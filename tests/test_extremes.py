@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from initdyn import activations as A
+from initdyn import gaussian as gs
 from initdyn import meanfield as mf
 
 DPS = 50
@@ -64,9 +65,9 @@ def _ref_1d(q):
 def one_dimensional_errors():
     q = Q_1D
     got = {
-        "gauss_phi2": mf.gauss_phi2("hard_tanh", q),
-        "gauss_phi2_dq": mf.gauss_phi2_dq("hard_tanh", q),
-        "gauss_dphi2": mf.gauss_dphi2("hard_tanh", q),
+        "gauss_phi2": gs.gauss_phi2("hard_tanh", q),
+        "gauss_phi2_dq": gs.gauss_phi2_dq("hard_tanh", q),
+        "gauss_dphi2": gs.gauss_dphi2("hard_tanh", q),
     }
     errors = {name: np.empty(q.size) for name in got}
     for i, qi in enumerate(q):
@@ -89,17 +90,17 @@ def test_reported_values():
     # O(a^3) remainder is below 1e-36 at q = 1e12, so rel=1e-14 is a few ulps of rounding.
     for q in (1e12, 1e20):
         a = 1 / np.sqrt(q)
-        assert mf.gauss_phi2("hard_tanh", q) == pytest.approx(1 - 4 / 3 * a / np.sqrt(2 * np.pi), rel=1e-14)
+        assert gs.gauss_phi2("hard_tanh", q) == pytest.approx(1 - 4 / 3 * a / np.sqrt(2 * np.pi), rel=1e-14)
         # d/dq E[phi^2] = E[z^2; |z| < a] = (2/3) a^3 / sqrt(2 pi) (1 - 3 a^2 / 10 + ...): same reasoning.
-        assert mf.gauss_phi2_dq("hard_tanh", q) == pytest.approx(2 / 3 * a**3 / np.sqrt(2 * np.pi), rel=1e-14)
+        assert gs.gauss_phi2_dq("hard_tanh", q) == pytest.approx(2 / 3 * a**3 / np.sqrt(2 * np.pi), rel=1e-14)
 
 
 def test_ranges_monotonicity_and_limits():
     # Exact mathematical properties: no tolerance except where stated.
     q = np.concatenate([[0.0, 5e-324, 1e-300], np.logspace(-12, 300, 2000)])
-    phi2 = mf.gauss_phi2("hard_tanh", q)
-    dq = mf.gauss_phi2_dq("hard_tanh", q)
-    dphi2 = mf.gauss_dphi2("hard_tanh", q)
+    phi2 = gs.gauss_phi2("hard_tanh", q)
+    dq = gs.gauss_phi2_dq("hard_tanh", q)
+    dphi2 = gs.gauss_dphi2("hard_tanh", q)
     for v in (phi2, dq, dphi2):
         assert np.all(np.isfinite(v)) and np.all(v >= 0) and np.all(v <= 1)
     # E[phi^2] <= min(q, 1); E[phi^2] increases and E[phi'^2], d/dq E[phi^2] decrease with q
@@ -111,7 +112,7 @@ def test_ranges_monotonicity_and_limits():
     assert phi2[0] == 0.0 and dq[0] == 1.0 and dphi2[0] == 1.0
     # vectorisation: shape kept
     grid = np.logspace(-8, 20, 12).reshape(3, 4)
-    for f in (mf.gauss_phi2, mf.gauss_phi2_dq, mf.gauss_dphi2):
+    for f in (gs.gauss_phi2, gs.gauss_phi2_dq, gs.gauss_dphi2):
         assert f("hard_tanh", grid).shape == (3, 4)
 
 
@@ -167,7 +168,7 @@ def test_bivariate_kernels_match_mpmath(q1, q2, c):
     # RTOL from the bug report; measured maximum over the full grid Q_2D x Q_2D x C_2D: 4e-16 for
     # both kernels (2.4e-16 at the two q = 1e20 points).  With c = 0 the product kernel is exactly 0 (the
     # inner mean of clip(s Z) vanishes by symmetry), and so is the computed value.
-    for deriv, f in ((False, mf.gauss_phiphi), (True, mf.gauss_dphidphi)):
+    for deriv, f in ((False, gs.gauss_phiphi), (True, gs.gauss_dphidphi)):
         got = float(f("hard_tanh", q1, q2, c))
         ref = _ref_2d(q1, q2, c, deriv)
         if ref == 0:
@@ -186,24 +187,24 @@ def test_bivariate_kernels_symmetric_and_in_range():
     q = np.array([1e-8, 1e-6, 1.0, 1e6, 1e12, 1e20])
     c = np.array([-1.0, -0.999, -0.3, 0.0, 0.5, 0.999999, 1 - 1e-15, 1.0])
     Q1, Q2, C = np.meshgrid(q, q, c, indexing="ij")
-    pp = mf.gauss_phiphi("hard_tanh", Q1, Q2, C)
-    pp_swapped = mf.gauss_phiphi("hard_tanh", Q2, Q1, C)
-    dd = mf.gauss_dphidphi("hard_tanh", Q1, Q2, C)
-    dd_swapped = mf.gauss_dphidphi("hard_tanh", Q2, Q1, C)
+    pp = gs.gauss_phiphi("hard_tanh", Q1, Q2, C)
+    pp_swapped = gs.gauss_phiphi("hard_tanh", Q2, Q1, C)
+    dd = gs.gauss_dphidphi("hard_tanh", Q1, Q2, C)
+    dd_swapped = gs.gauss_dphidphi("hard_tanh", Q2, Q1, C)
     assert pp.shape == dd.shape == Q1.shape
     np.testing.assert_allclose(pp_swapped, pp, rtol=1e-13, atol=0)
     np.testing.assert_allclose(dd_swapped, dd, rtol=1e-13, atol=0)
-    bound_pp = np.sqrt(mf.gauss_phi2("hard_tanh", Q1) * mf.gauss_phi2("hard_tanh", Q2))
+    bound_pp = np.sqrt(gs.gauss_phi2("hard_tanh", Q1) * gs.gauss_phi2("hard_tanh", Q2))
     assert np.all(np.abs(pp) <= bound_pp * (1 + 1e-15))
-    bound_dd = np.minimum(mf.gauss_dphi2("hard_tanh", Q1), mf.gauss_dphi2("hard_tanh", Q2))
+    bound_dd = np.minimum(gs.gauss_dphi2("hard_tanh", Q1), gs.gauss_dphi2("hard_tanh", Q2))
     assert np.all(dd >= 0) and np.all(dd <= bound_dd * (1 + 1e-15))
     # c = +-1 with q1 = q2 is the one-dimensional kernel: same closed forms reached by the s = 0 branch.
     # 1e-12: the one-dimensional quadrature of E[phi(u)^2] against the closed form (composite
     # Gauss-Legendre, _gauss's documented 1e-13 level; measured 4.4e-16).
     for qi in q:
-        assert mf.gauss_phiphi("hard_tanh", qi, qi, 1.0) == pytest.approx(float(mf.gauss_phi2("hard_tanh", qi)),
+        assert gs.gauss_phiphi("hard_tanh", qi, qi, 1.0) == pytest.approx(float(gs.gauss_phi2("hard_tanh", qi)),
                                                                           rel=1e-12)
-        assert mf.gauss_dphidphi("hard_tanh", qi, qi, 1.0) == pytest.approx(float(mf.gauss_dphi2("hard_tanh", qi)),
+        assert gs.gauss_dphidphi("hard_tanh", qi, qi, 1.0) == pytest.approx(float(gs.gauss_dphi2("hard_tanh", qi)),
                                                                             rel=1e-12)
 
 

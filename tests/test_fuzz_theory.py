@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import exact, freeprob, meanfield, network, spectra
+from initdyn import exact, freeprob, gaussian, meanfield, network, spectra
 from initdyn.activations import ACTIVATIONS
 
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,16 +206,16 @@ def _qr_push(M):
 # name -> (callable taking keyword arguments, legal base kwargs, {argument: kind})
 REGISTRY = {
     # --- meanfield -------------------------------------------------------------------------------
-    "meanfield.gauss_phi2": (lambda activation, q: meanfield.gauss_phi2(activation, q),
+    "gaussian.gauss_phi2": (lambda activation, q: gaussian.gauss_phi2(activation, q),
                              dict(activation="tanh", q=1.0), {"activation": "act", "q": "var"}),
-    "meanfield.gauss_phi2_dq": (lambda activation, q: meanfield.gauss_phi2_dq(activation, q),
+    "gaussian.gauss_phi2_dq": (lambda activation, q: gaussian.gauss_phi2_dq(activation, q),
                                 dict(activation="erf", q=1.0), {"activation": "act", "q": "var"}),
-    "meanfield.gauss_dphi2": (lambda activation, q: meanfield.gauss_dphi2(activation, q),
+    "gaussian.gauss_dphi2": (lambda activation, q: gaussian.gauss_dphi2(activation, q),
                               dict(activation="relu", q=1.0), {"activation": "act", "q": "var"}),
-    "meanfield.gauss_phiphi": (lambda activation, q1, q2, c: meanfield.gauss_phiphi(activation, q1, q2, c),
+    "gaussian.gauss_phiphi": (lambda activation, q1, q2, c: gaussian.gauss_phiphi(activation, q1, q2, c),
                                dict(activation="erf", q1=1.0, q2=0.5, c=0.3),
                                {"activation": "act", "q1": "var", "q2": "var", "c": "corr"}),
-    "meanfield.gauss_dphidphi": (lambda activation, q1, q2, c: meanfield.gauss_dphidphi(activation, q1, q2, c),
+    "gaussian.gauss_dphidphi": (lambda activation, q1, q2, c: gaussian.gauss_dphidphi(activation, q1, q2, c),
                                  dict(activation="relu", q1=1.0, q2=0.5, c=0.3),
                                  {"activation": "act", "q1": "var", "q2": "var", "c": "corr"}),
     "meanfield.q_map": (lambda q, **kw: meanfield.q_map(q, **kw), dict(q=1.0, **TANH), {"q": "var", **MF_PARAMS}),
@@ -390,7 +390,7 @@ EXTRA_BAD = {
 NOT_CALLED = {"meanfield.ConvergenceError", "freeprob.SUPPORTED_ACTIVATIONS", "freeprob.WEIGHT_KINDS",
               "exact.SignalDistribution", "exact.OutputPreactivation"}
 
-MODULES = {"meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob, "exact": exact}
+MODULES = {"gaussian": gaussian, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob, "exact": exact}
 
 CASES = [(name, arg) for name, (_, _, kinds) in REGISTRY.items() for arg in kinds]
 
@@ -433,7 +433,7 @@ def test_structurally_bad_input_is_refused_naming_the_argument(name, arg):
 
 
 @pytest.mark.parametrize("fn, args", [
-    (lambda: meanfield.gauss_phiphi("tanh", np.ones(3), np.ones(2), 0.5), ("q1", "q2", "c")),
+    (lambda: gaussian.gauss_phiphi("tanh", np.ones(3), np.ones(2), 0.5), ("q1", "q2", "c")),
     (lambda: meanfield.q_map(np.ones(3), sigma_w2=np.ones(2), sigma_b2=0.0, activation="erf"), ("q", "sigma_w2")),
     (lambda: meanfield.chi1(sigma_w2=np.ones(3), sigma_b2=np.ones(4), activation="relu"), ("sigma_w2", "sigma_b2")),
     (lambda: meanfield.c_map(np.zeros(3), q=np.ones(2), sigma_w2=1.0, sigma_b2=0.1, activation="erf"), ("c", "q")),
@@ -477,7 +477,7 @@ def test_correlation_message_shows_the_value_given():
     with pytest.raises(ValueError, match=r"c: expected a correlation in \[-1, 1\], got 1.5"):
         meanfield.c_map(1.5, sigma_w2=1.0, sigma_b2=0.1, activation="erf", q=1.0)
     with pytest.raises(TypeError, match="c: "):
-        meanfield.gauss_phiphi("erf", 1.0, 1.0, None)
+        gaussian.gauss_phiphi("erf", 1.0, 1.0, None)
 
 
 # ---------------------------------------------------------------------------
@@ -514,17 +514,17 @@ def _finite_in(x, low=-np.inf, high=np.inf, rel=1e-9):
 @given(act=ACT, q=Q, q2=Q, c=C)
 def test_gaussian_kernels_at_extreme_q(act, q, q2, c):
     assume(not _hard_tanh_at_huge_q(act, q, q2))
-    phi2 = _timed(meanfield.gauss_phi2, act, q)
-    dphi2 = _timed(meanfield.gauss_dphi2, act, q)
+    phi2 = _timed(gaussian.gauss_phi2, act, q)
+    dphi2 = _timed(gaussian.gauss_dphi2, act, q)
     slope_max = 4 / math.pi if act == "erf" else 1.0  # erf'(0)^2 = 4/pi
     _finite_in(phi2, 0.0, q if act in ("linear", "relu") else 1.0)
     _finite_in(dphi2, 0.0, slope_max)
-    _finite_in(_timed(meanfield.gauss_phi2_dq, act, q), 0.0, slope_max)
+    _finite_in(_timed(gaussian.gauss_phi2_dq, act, q), 0.0, slope_max)
     # Cauchy-Schwarz bounds the bivariate kernels by the one-dimensional ones
-    bound = math.sqrt(float(phi2) * float(meanfield.gauss_phi2(act, q2)))
-    _finite_in(_timed(meanfield.gauss_phiphi, act, q, q2, c), -bound, bound, rel=1e-7)
-    dbound = math.sqrt(float(dphi2) * float(meanfield.gauss_dphi2(act, q2)))
-    _finite_in(_timed(meanfield.gauss_dphidphi, act, q, q2, c), 0.0, dbound, rel=1e-7)
+    bound = math.sqrt(float(phi2) * float(gaussian.gauss_phi2(act, q2)))
+    _finite_in(_timed(gaussian.gauss_phiphi, act, q, q2, c), -bound, bound, rel=1e-7)
+    dbound = math.sqrt(float(dphi2) * float(gaussian.gauss_dphi2(act, q2)))
+    _finite_in(_timed(gaussian.gauss_dphidphi, act, q, q2, c), 0.0, dbound, rel=1e-7)
 
 
 @settings(max_examples=60, **FUZZ)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
+from initdyn import gaussian as gs
 from initdyn import meanfield as mf
 
 SMOOTH = ["tanh", "erf", "hard_tanh"]
@@ -68,7 +69,7 @@ def test_c_star_chaotic_phase_is_a_stable_fixed_point(activation):
     c = mf.c_star(sigma_w2=sw2, sigma_b2=sb2, activation=activation)
     assert c < 1
     assert mf.c_map(c, sigma_w2=sw2, sigma_b2=sb2, activation=activation) == pytest.approx(c, abs=1e-11)
-    slope = sw2 * mf.gauss_dphidphi(activation, *(2 * [mf.q_star(sigma_w2=sw2, sigma_b2=sb2, activation=activation)]), c)
+    slope = sw2 * gs.gauss_dphidphi(activation, *(2 * [mf.q_star(sigma_w2=sw2, sigma_b2=sb2, activation=activation)]), c)
     assert slope < 1  # stable
     # Near c* the deviation of the iterated map shrinks by the slope each layer, which is
     # exp(-1/xi_c) (Schoenholz et al. 2017, eq. 8-9); the ratio after 8 steps from c* + 1e-3 matches
@@ -151,7 +152,7 @@ def test_bad_map_arguments():
     with pytest.raises(ValueError, match="q"):
         mf.q_map(-0.1, sigma_w2=1.0, sigma_b2=0.0, activation="tanh")
     with pytest.raises(ValueError, match="c"):
-        mf.gauss_phiphi("tanh", 1.0, 1.0, 1.5)
+        gs.gauss_phiphi("tanh", 1.0, 1.0, 1.5)
     with pytest.raises(ValueError, match="sigma_b2"):
         mf.critical_sigma_w2(sigma_b2=-0.1, activation="tanh")
     with pytest.raises(TypeError, match="depth"):
@@ -302,15 +303,15 @@ def test_tanh_kernels_at_huge_q_match_their_asymptotics(q):
     # E[phi'(u1) phi'(u2)] at c = 0 is E[phi']^2 = (2 / sqrt(2 pi q))^2.  Above q = 1e10 the quadrature panels
     # used to miss the width-1/sqrt(q) peak (100% error at 1e14); the added split points resolve it.
     ref = 4 / 3 / np.sqrt(2 * np.pi * q)
-    assert mf.gauss_dphi2("tanh", q) == pytest.approx(ref, rel=1e-9)
-    assert mf.gauss_dphidphi("tanh", q, q, 0.0) == pytest.approx((2 / np.sqrt(2 * np.pi * q)) ** 2, rel=1e-9)
-    assert mf.gauss_phi2("tanh", q) == pytest.approx(1 - 2 / np.sqrt(2 * np.pi * q), rel=1e-12)  # 1 - E[sech^2]
+    assert gs.gauss_dphi2("tanh", q) == pytest.approx(ref, rel=1e-9)
+    assert gs.gauss_dphidphi("tanh", q, q, 0.0) == pytest.approx((2 / np.sqrt(2 * np.pi * q)) ** 2, rel=1e-9)
+    assert gs.gauss_phi2("tanh", q) == pytest.approx(1 - 2 / np.sqrt(2 * np.pi * q), rel=1e-12)  # 1 - E[sech^2]
 
 
 def test_closed_form_overflow_falls_back_on_quadrature():
     # erf's closed forms overflow at q ~ 1e300 (2q / (1 + 2q) = inf / inf); the kernel is still ~1
-    assert mf.gauss_phi2("erf", 1e300) == pytest.approx(1.0, abs=1e-12)
-    assert mf.gauss_phiphi("relu", 1e300, 1e300, 1.0) == pytest.approx(0.5e300, rel=1e-12)
+    assert gs.gauss_phi2("erf", 1e300) == pytest.approx(1.0, abs=1e-12)
+    assert gs.gauss_phiphi("relu", 1e300, 1e300, 1.0) == pytest.approx(0.5e300, rel=1e-12)
 
 
 def test_iteration_controls_are_validated():
@@ -351,7 +352,7 @@ def test_c_star_tanh_without_bias_is_zero_in_few_steps(sigma_w2, monkeypatch):
     # odd activation, no bias: the c-map is odd, so c* = 0 exactly; its slope there is ~0.93-0.96, where a
     # plain iteration crawls.  The bracketed iteration must land within tol in few map evaluations.
     calls = []
-    real = mf.gauss_phiphi
+    real = gs.gauss_phiphi
     monkeypatch.setattr(mf, "gauss_phiphi", lambda *a, **k: calls.append(1) or real(*a, **k))
     c = mf.c_star(sigma_w2=sigma_w2, sigma_b2=0.0, activation="tanh")
     assert abs(c) <= 1e-12
@@ -363,6 +364,6 @@ def test_c_star_root_matches_brent_from_any_start(c0):
     # the stable root is unique below 1: every start finds the root an independent bracketed solve gives
     act, sw2, sb2 = "tanh", 3.0, 0.1
     q = mf.q_star(sigma_w2=sw2, sigma_b2=sb2, activation=act)
-    g = lambda c: (sw2 * float(mf.gauss_phiphi(mf.get_activation(act), q, q, c)) + sb2) / q - c
+    g = lambda c: (sw2 * float(gs.gauss_phiphi(mf.get_activation(act), q, q, c)) + sb2) / q - c
     ref = brentq(g, -0.5, 0.99, xtol=1e-14)
     assert abs(mf.c_star(sigma_w2=sw2, sigma_b2=sb2, activation=act, c0=c0) - ref) <= 1e-11

@@ -54,7 +54,8 @@ from . import _gauss
 from ._validate import (check_choice, check_finite_array, check_int, check_memory, check_real, check_scalar_variance,
                         check_tol, check_variance, describe)
 from .activations import get_activation
-from .meanfield import ConvergenceError, gauss_dphi2, gauss_phi2, q_star
+from .gaussian import gauss_dphi2, gauss_phi2
+from .meanfield import ConvergenceError, q_star
 from .stats import ks_distance
 
 __all__ = [
