@@ -21,6 +21,7 @@ is the point); the whole file takes well under 90 s on 2 cores, the larger sweep
 from __future__ import annotations
 
 import inspect
+import tempfile
 import math
 import time
 
@@ -29,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, ginibre, init, piecewise, recurrence, stats, train
+from initdyn import atlas, chaos, ginibre, init, piecewise, precomputed, recurrence, stats, train
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -364,6 +365,34 @@ spec("train.best_learning_rate", train.best_learning_rate,
      lrs=st.sampled_from([[], [0.1, "a"], [[0.1]], None, "0.1", [0.0], [-1.0], [NAN], [INF], [0.1, True]]),
      steps=st.one_of(bad_count(1), st.integers(min_value=1, max_value=4)), rng=BAD_RNG,
      eval_every=st.one_of(st.integers(min_value=6, max_value=10**6), st.integers(max_value=0), st.sampled_from([1.5, "5"])))
+BAD_SETUPS = st.sampled_from([None, {}, [("tanh", "gaussian", 1.0, 0.0)], {3: ("tanh", "gaussian", 1.0, 0.0)},
+                              {"a": ("tanh", "gaussian", 1.0)}, {"a": ("nope", "gaussian", 1.0, 0.0)},
+                              {"a": ("tanh", "uniform", 1.0, 0.0)}, {"a": ("tanh", "gaussian", -1.0, 0.0)},
+                              {"a": ("tanh", "gaussian", 1.0, NAN)}, {"a": "tanh"}])
+spec("train.learning_rate_grid", train.learning_rate_grid,
+     dict(task=TASK, setups={"a": ("tanh", "gaussian", 1.0, 0.0)}, lrs=[0.1], n_draws=1, width=4, depth=2, steps=5,
+          seed=0, eval_every=5),
+     task=st.sampled_from([None, 3, train.Task(np.ones((4, 3)), np.zeros(4, int), np.ones((2, 3)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.full(4, -1), np.ones((2, 3)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.zeros(4), np.ones((2, 3)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.arange(4), np.ones((2, 2)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.arange(4), np.ones((0, 3)), np.zeros(0, int)),
+                           train.Task(np.full((4, 3), np.nan), np.arange(4), np.ones((2, 3)), np.zeros(2, int))]),
+     setups=BAD_SETUPS,
+     lrs=st.sampled_from([[], [0.1, "a"], [[0.1]], None, "0.1", [0.0], [-1.0], [NAN], [INF], 0.1]),
+     n_draws=bad_count(1), width=bad_count(1), depth=bad_count(1),
+     steps=st.one_of(bad_count(1), st.integers(min_value=1, max_value=4)), seed=bad_count(0, huge=False),
+     batch_size=bad_count(1), momentum=bad_real(0.0, 1.0, high_open=True),
+     eval_every=st.one_of(st.integers(min_value=6, max_value=10**6), st.integers(max_value=0), st.sampled_from([1.5, "5"])),
+     points=st.sampled_from([[(0, 0)], [(1, 0, 0)], [(0, 0, 5)], [(-1, 0, 0)], [(0.0, 0, 0)], [3], "abc"]))
+spec("precomputed.load", precomputed.load, dict(name="ch2_training"),
+     name=st.sampled_from([None, 3, "", "../x", "Ch2", "no_such_file", b"ch2_training"]))
+spec("precomputed.save", precomputed.save, dict(name="fuzz", arrays={}, provenance={}, directory=tempfile.gettempdir()),
+     directory=st.sampled_from([3, "/no/such/dir", b"/tmp", ["/tmp"]]),
+     name=st.sampled_from([None, 3, "", "../x", "A"]),
+     arrays=st.sampled_from([None, [1.0], {"provenance": np.ones(1)}, {"a": np.array(["x"])}, {"a": np.array([None])}]),
+     provenance=st.sampled_from([None, [1], "p"]))
+spec("precomputed.available", precomputed.available, dict())
 spec("train.TrainHistory.steps_to_loss", lambda level: HIST.steps_to_loss(level), dict(level=1.0),
      level=st.sampled_from([NAN, "1", None, True, 1j, [1.0, 2.0]]))
 
@@ -398,9 +427,9 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 # ---------------------------------------------------------------------------
 
 MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas": atlas,
-           "train": train, "init": init}
+           "train": train, "init": init, "precomputed": precomputed}
 NOT_CALLED = {"chaos.LyapunovEstimate", "init.IIDLaw", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
-              "train.Task", "train.TrainHistory"}  # plain records (NamedTuple / dataclass): no checks of their own
+              "train.Task", "train.TrainHistory", "train.RateGrid"}  # plain records (NamedTuple / dataclass): no checks of their own
 
 
 def test_every_public_callable_is_fuzzed():

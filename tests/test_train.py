@@ -1,10 +1,13 @@
 """Tests of initdyn.train: backpropagation against finite differences, initial statistics, and the
 training comparison of chapter 2 (section 5)."""
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from initdyn import freeprob, network, train
+from initdyn import freeprob, network, precomputed, train
 
 
 def _small(activation, weights, rng=0, depth=3):
@@ -189,3 +192,81 @@ def test_bad_mlp_task_and_labels_are_named():
     with pytest.raises(ValueError, match="steps"):
         train.best_learning_rate(mlp, train.teacher_task(n_train=8, n_test=8, dim=5, n_classes=3, rng=0),
                                  activation="tanh", lrs=[0.1], steps=10)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The learning-rate grid and its precomputed file (chapter 2, section 5)
+# --------------------------------------------------------------------------------------------------------
+
+SETUPS = {"tanh": ("tanh", "orthogonal", 1.3, 0.01), "relu": ("relu", "gaussian", 2.0, 0.0)}
+
+
+def _grid(points=None):
+    task = train.teacher_task(n_train=40, n_test=20, dim=5, n_classes=3, rng=3)
+    return train.learning_rate_grid(task, setups=SETUPS, lrs=[1e-3, 1e-2, 1e-1], n_draws=2, width=8, depth=4,
+                                    steps=20, seed=11, batch_size=8, eval_every=10, points=points)
+
+
+def test_learning_rate_grid_is_common_random_numbers_and_subsets_reproduce_it():
+    full = _grid()
+    assert full.train_loss.shape == (2, 2, 3, 3) and list(full.steps) == [0, 10, 20]
+    # the same network at every rate: identical losses at step 0 across rates, different across draws
+    np.testing.assert_array_equal(full.train_loss[..., 0], full.train_loss[:, :, :1, 0].repeat(3, axis=2))
+    assert np.all(full.train_loss[:, 0, 0, 0] != full.train_loss[:, 1, 0, 0])
+    # the rates do differ after training
+    assert np.all(np.ptp(full.train_loss[..., -1], axis=2) > 0)
+    # a subset recomputed alone is the same run, bit for bit
+    sub = _grid(points=[(1, 1, 2), (0, 0, 1)])
+    for p in [(1, 1, 2), (0, 0, 1)]:
+        np.testing.assert_array_equal(sub.train_loss[p], full.train_loss[p])
+        np.testing.assert_array_equal(sub.test_accuracy[p], full.test_accuracy[p])
+    assert np.isnan(sub.train_loss[0, 1, 0]).all()
+    # each grid point is exactly the run train.train makes from the documented seeds
+    task = train.teacher_task(n_train=40, n_test=20, dim=5, n_classes=3, rng=3)
+    gen = np.random.default_rng([11, 1, 0])
+    mlp = train.init_mlp(dim=5, width=8, depth=4, n_classes=3, sigma_w2=2.0, sigma_b2=0.0, rng=gen)
+    hist = train.train(mlp, task, activation="relu", steps=20, lr=1e-2, batch_size=8, eval_every=10,
+                       rng=int(gen.integers(2**63)))[1]
+    np.testing.assert_array_equal(hist.train_loss, full.train_loss[1, 0, 1])
+    best = full.best_lr_index()
+    assert list(best) == [int(np.argmin(full.train_loss[k, :, :, -1].mean(axis=0))) for k in range(2)]
+
+
+def test_precomputed_file_round_trip(tmp_path):
+    arrays = {"a": np.arange(3.0), "b": np.eye(2, dtype=int)}
+    path = precomputed.save("round_trip", arrays, {"params": {"x": 1.5}}, directory=tmp_path)
+    assert path.name == "round_trip.npz"
+    with np.load(path, allow_pickle=False) as data:
+        np.testing.assert_array_equal(data["a"], arrays["a"])
+    with pytest.raises(ValueError, match="no data file 'nope'"):
+        precomputed.load("nope")
+    assert "ch2_training" in precomputed.available()
+
+
+@pytest.mark.slow
+def test_chapter2_training_file_agrees_with_runs_made_here():
+    # The file of scripts/ch2_training.py against runs recomputed on this machine: two random
+    # (initialization, draw) pairs, each at its best rate and at the rate below it (rates at and below the best
+    # are stable; above it tanh training amplifies rounding, see the chapter).  Another CPU's BLAS kernels
+    # change the last bits of each step; at these stable rates 300 steps keep that far below 1e-6 relative.
+    script = Path(__file__).resolve().parent.parent / "scripts" / "ch2_training.py"
+    spec = importlib.util.spec_from_file_location("ch2_training", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    arrays, provenance = precomputed.load("ch2_training")
+    assert provenance["params"] == mod.PARAMS
+    stored = train.RateGrid(tuple(provenance["setups"]), arrays["lrs"], arrays["steps"], arrays["train_loss"],
+                            arrays["test_accuracy"])
+    assert stored.train_loss.shape == (3, mod.PARAMS["n_draws"], len(mod.PARAMS["lrs"]), 7)
+    assert np.all(np.isfinite(stored.train_loss))
+    pick = np.random.default_rng(2026)
+    best = stored.best_lr_index()
+    points = []
+    for k in pick.choice(3, size=2, replace=False):
+        s = int(pick.integers(mod.PARAMS["n_draws"]))
+        points += [(int(k), s, int(best[k])), (int(k), s, max(int(best[k]) - 1, 0))]
+    live = mod.grid(mod.PARAMS, points=points)
+    for p in points:
+        np.testing.assert_allclose(live.train_loss[p], stored.train_loss[p], rtol=1e-6, err_msg=str(p))
+        np.testing.assert_allclose(live.test_accuracy[p], stored.test_accuracy[p], atol=1 / 512 + 1e-12,
+                                   err_msg=str(p))

@@ -112,7 +112,7 @@ class TanhMap:
             return (1.0 - np.tanh(x[..., None] * self.w + self.b) ** 2) @ (self.a * self.w)
 
     def bounding_interval(self):
-        """An interval that holds every periodic point: :math:`|x| \le \sum_i |a_i| + |c|`."""
+        r"""An interval that holds every periodic point: :math:`|x| \le \sum_i |a_i| + |c|`."""
         r = float(np.sum(np.abs(self.a)) + abs(self.c))
         return (-r - 1e-12, r + 1e-12)
 

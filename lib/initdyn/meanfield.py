@@ -294,7 +294,7 @@ def c_map(c, *, sigma_w2, sigma_b2, activation, q=None):
 
 
 def c_trajectory(c0, depth, *, sigma_w2, sigma_b2, activation, q=None):
-    """The c-map iterated ``depth`` times from ``c0`` (at ``q = q*``): ``[c^0, ..., c^depth]``.
+    r"""The c-map iterated ``depth`` times from ``c0`` (at ``q = q*``): ``[c^0, ..., c^depth]``.
 
     ``c0`` in [-1, 1] broadcasts with ``q`` (> 0, default :math:`q^*`), ``sigma_w2`` and
     ``sigma_b2``; ``depth`` is at most 1e7.

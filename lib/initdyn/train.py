@@ -32,6 +32,7 @@ beyond 4 GiB are refused up front, and ``steps`` is at most 10**7.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ from .activations import get_activation
 from .init import orthogonal
 
 __all__ = ["MLP", "Task", "TrainHistory", "init_mlp", "forward", "loss_and_grads", "teacher_task", "train",
-           "best_learning_rate"]
+           "best_learning_rate", "RateGrid", "learning_rate_grid"]
 
 WEIGHT_KINDS = ("gaussian", "orthogonal")
 
@@ -427,3 +428,153 @@ def best_learning_rate(mlp: MLP, task: Task, *, activation, lrs, steps, rng=None
     if best is None:
         raise FloatingPointError(f"training diverged at every learning rate in {lrs}")
     return best[0], best[1], final
+
+
+@dataclass
+class RateGrid:
+    """Training histories over (initialization, draw, learning rate), from :func:`learning_rate_grid`.
+
+    Attributes
+    ----------
+    setups : tuple of str
+        Names of the initializations, in the order of the first axis.
+    lrs : numpy.ndarray
+        The learning rates, in the order of the third axis.
+    steps : numpy.ndarray
+        The evaluation steps, the last axis.
+    train_loss, test_accuracy : numpy.ndarray
+        Shape ``(len(setups), n_draws, len(lrs), len(steps))``: training loss on the whole training set
+        and test accuracy.  A run that diverged holds ``inf`` (loss) and NaN (accuracy) from the start; a
+        point not computed (see ``points`` of :func:`learning_rate_grid`) holds NaN in both.
+    """
+
+    setups: tuple
+    lrs: np.ndarray
+    steps: np.ndarray
+    train_loss: np.ndarray
+    test_accuracy: np.ndarray
+
+    def best_lr_index(self) -> np.ndarray:
+        """Per initialization, the index of the rate with the lowest mean (over draws) final training loss."""
+        return np.argmin(self.train_loss[:, :, :, -1].mean(axis=1), axis=1)
+
+
+def _check_setups(setups):
+    if not isinstance(setups, dict) or not setups:
+        raise TypeError(f"setups: expected a non-empty dict name -> (activation, weights, sigma_w2, sigma_b2), "
+                        f"got {setups!r}")
+    out = {}
+    for name, value in setups.items():
+        if not isinstance(name, str):
+            raise TypeError(f"setups: names must be strings, got {name!r}")
+        if not isinstance(value, (tuple, list)) or len(value) != 4:
+            raise TypeError(f"setups[{name!r}]: expected (activation, weights, sigma_w2, sigma_b2), got {value!r}")
+        act, kind, sw2, sb2 = value
+        try:
+            get_activation(act)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"setups[{name!r}]: {exc}") from None
+        if kind not in WEIGHT_KINDS:
+            raise ValueError(f"setups[{name!r}]: weights must be one of {WEIGHT_KINDS}, got {kind!r}")
+        out[name] = (act, kind, _scalar_variance(sw2, f"setups[{name!r}] sigma_w2"),
+                     _scalar_variance(sb2, f"setups[{name!r}] sigma_b2"))
+    return out
+
+
+def _check_grid_task(task):
+    """A :class:`Task` with inputs of one dimension, integer labels and at least two classes: (dim, n_classes)."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task: expected a Task (see teacher_task), got {type(task).__name__}")
+    x = check_finite_array(task.x_train, "task.x_train", ndim=2)
+    xt = check_finite_array(task.x_test, "task.x_test", ndim=2)
+    if x.shape[0] == 0 or xt.shape[0] == 0 or xt.shape[1] != x.shape[1]:
+        raise ValueError(f"task: expected training and test inputs of shapes (n >= 1, dim) with one dim, got "
+                         f"{x.shape} and {xt.shape}")
+    ys = [_check_labels(task.y_train, "task.y_train", x.shape[0], np.inf),
+          _check_labels(task.y_test, "task.y_test", xt.shape[0], np.inf)]
+    if min(y.min() for y in ys) < 0:
+        raise ValueError("task: labels must be integers >= 0")
+    n_classes = int(max(y.max() for y in ys)) + 1
+    if n_classes < 2:
+        raise ValueError(f"task: expected labels of at least 2 classes, got {n_classes}")
+    return x.shape[1], n_classes
+
+
+def learning_rate_grid(task: Task, *, setups, lrs, n_draws, width, depth, steps, seed, batch_size=64,
+                       momentum=0.9, eval_every=50, points=None) -> RateGrid:
+    """Train every initialization of ``setups`` ``n_draws`` times at every rate of ``lrs`` (chapter 2).
+
+    Draw ``s`` of initialization number ``k`` is a network from :func:`init_mlp` and a minibatch sequence
+    for :func:`train`, both drawn from ``numpy.random.default_rng([seed, k, s])``: the same network and the
+    same minibatches at every rate (common random numbers), so the rates are compared on equal terms and
+    any subset of the grid can be recomputed alone, bit for bit on the same machine.
+
+    Parameters
+    ----------
+    task : Task
+        The data, e.g. from :func:`teacher_task`.
+    setups : dict
+        ``name -> (activation, weights, sigma_w2, sigma_b2)`` with ``weights`` ``"gaussian"`` or
+        ``"orthogonal"``.
+    lrs : sequence of float
+        Learning rates, finite and > 0.
+    n_draws, width, depth, steps : int
+        Networks per initialization (>= 1), their width and depth (>= 1), SGD steps (>= ``eval_every``).
+    seed : int
+        Non-negative; the root of every draw.
+    batch_size, momentum, eval_every
+        As in :func:`train`.
+    points : sequence of (k, s, i) or None
+        Only these (initialization, draw, rate) indices; the rest of the grid holds NaN.  ``None``: all.
+
+    Returns
+    -------
+    RateGrid
+    """
+    setups = _check_setups(setups)
+    if isinstance(lrs, (str, bytes)) or lrs is None or np.ndim(lrs) != 1 or len(lrs) == 0:
+        raise TypeError(f"lrs: expected a non-empty 1-d sequence of learning rates, got {lrs!r}")
+    lrs = np.array([check_real(lr, "lrs", low=0.0, low_open=True) for lr in lrs])
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    eval_every = check_int(eval_every, "eval_every", minimum=1)
+    steps = check_count(steps, "steps", minimum=1)
+    if steps < eval_every:
+        raise ValueError(f"steps: expected steps >= eval_every = {eval_every} so that every run is recorded after "
+                         f"training, got {steps}")
+    seed = check_int(seed, "seed", minimum=0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+    dim, n_classes = _check_grid_task(task)
+    shape = (len(setups), n_draws, len(lrs))
+    check_nbytes(8 * 2 * (steps // eval_every + 1) * math.prod(shape), "n_draws", n_draws,
+                 what=f"the histories of {math.prod(shape)} runs", reduce="n_draws or steps")
+    if points is None:
+        todo = list(np.ndindex(shape))
+    else:
+        todo = []
+        for p in points:
+            if np.ndim(p) != 1 or len(p) != 3:
+                raise TypeError(f"points: expected (k, s, i) index triples, got {p!r}")
+            k, s, i = (check_int(v, "points", minimum=0) for v in p)
+            if not (k < shape[0] and s < shape[1] and i < shape[2]):
+                raise ValueError(f"points: index {(k, s, i)} outside the grid of shape {shape}")
+            todo.append((k, s, i))
+    eval_steps = np.arange(0, steps + 1, eval_every)
+    loss = np.full(shape + (eval_steps.size,), np.nan)
+    acc = np.full(shape + (eval_steps.size,), np.nan)
+    names = list(setups)
+    for k, s, i in todo:
+        act, kind, sw2, sb2 = setups[names[k]]
+        gen = np.random.default_rng([seed, k, s])
+        mlp = init_mlp(dim=dim, width=width, depth=depth, n_classes=n_classes, sigma_w2=sw2, sigma_b2=sb2,
+                       weights=kind, rng=gen)
+        batches = int(gen.integers(2**63))
+        try:
+            hist = train(mlp, task, activation=act, steps=steps, lr=float(lrs[i]), batch_size=batch_size,
+                         momentum=momentum, eval_every=eval_every, rng=batches)[1]
+            loss[k, s, i], acc[k, s, i] = hist.train_loss, hist.test_accuracy
+        except FloatingPointError:
+            loss[k, s, i] = np.inf
+    return RateGrid(tuple(names), lrs, eval_steps, loss, acc)
