@@ -51,7 +51,7 @@ def main() -> None:
     result = grid(PARAMS)
     root = Path(__file__).resolve().parent.parent
     commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "lib", "scripts"],
+    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", "lib", "scripts"],
                            capture_output=True, text=True).stdout.strip()
     provenance = dict(script="scripts/ch2_training.py", params=PARAMS, setups=list(result.setups),
                       initdyn=initdyn.__version__, git_commit=commit or "unknown",

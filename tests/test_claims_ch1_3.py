@@ -234,18 +234,13 @@ def test_best_learning_rate_is_inside_the_chapter_grid():
     lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
     task = train.teacher_task(n_train=512, n_test=512, dim=16, n_classes=4, rng=206)
     sw2, sb2 = freeprob.critical_point(0.05, activation="tanh")
-    for k, (act, kind, s_w2, s_b2) in enumerate([("tanh", "orthogonal", sw2, sb2), ("tanh", "gaussian", sw2, sb2),
-                                                  ("relu", "gaussian", 2.0, 0.0)]):
-        final = np.zeros(len(lrs))
-        for s in range(2):
-            gen = np.random.default_rng([207, k, s])
-            mlp = train.init_mlp(dim=16, width=64, depth=96, n_classes=4, sigma_w2=s_w2, sigma_b2=s_b2,
-                                 weights=kind, rng=gen)
-            batches = int(gen.integers(2**63))
-            for i, lr in enumerate(lrs):
-                final[i] += train.train(mlp, task, activation=act, steps=300, lr=lr, batch_size=32, eval_every=50,
-                                        rng=batches)[1].train_loss[-1]
-        assert 0 < int(np.argmin(final)) < len(lrs) - 1, (act, kind, final / 2)
+    setups = {"tanh, orthogonal": ("tanh", "orthogonal", sw2, sb2), "tanh, Gaussian": ("tanh", "gaussian", sw2, sb2),
+              "ReLU, He": ("relu", "gaussian", 2.0, 0.0)}
+    grid = train.learning_rate_grid(task, setups=setups, lrs=lrs, n_draws=2, width=64, depth=96, steps=300,
+                                    seed=207, batch_size=32, eval_every=50)
+    final = grid.train_loss[:, :, :, -1].mean(axis=1)
+    for k, name in enumerate(setups):
+        assert 0 < int(grid.best_lr_index()[k]) < len(lrs) - 1, (name, final[k])
 
 
 # --------------------------------------------------------------------------------------------------------
