@@ -46,7 +46,8 @@ import numpy as np
 from scipy import linalg, special
 
 from ._structured import safe_log_norm
-from ._validate import as_rng, check_choice, check_finite_array, check_int, check_nbytes, check_real
+from ._validate import (as_rng, check_choice, check_count, check_finite_array, check_int, check_nbytes, check_real,
+                        check_work)
 from .activations import get_activation
 from .ginibre import (MIN_WIDTH_GUMBEL, _check_matrices, _chunks, complex_ginibre_radius_cdf, gumbel_cdf,
                       spectral_radius)
@@ -730,7 +731,9 @@ def _pow2_split(M, axes):
 
 def _check_driven(W, U):
     """Validate ``W`` (n, n) or (m, n, n) and ``U`` (n, d) or (m, n, d); return them as 3-D stacks."""
-    W = _check_matrices(W)
+    W = check_finite_array(W, "W", ndim=(2, 3))
+    if W.shape[-1] != W.shape[-2] or W.shape[-1] == 0 or (W.ndim == 3 and W.shape[0] == 0):
+        raise ValueError(f"W: expected non-empty square matrices (n, n) or a stack (m, n, n), got shape {W.shape}")
     U = check_finite_array(U, "U", ndim=(2, 3))
     n = W.shape[-1]
     if U.shape[-2] != n or U.shape[-1] == 0:
@@ -780,9 +783,11 @@ def driven_log_norm_trajectory(W, U, steps, n_samples, *, rng=None) -> np.ndarra
         ``-inf`` at :math:`t = 0` (:math:`h_0 = 0`); finite afterwards (almost surely, for ``U != 0``).
     """
     W, U, Ws, Us = _check_driven(W, U)
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     m, n, d = Ws.shape[0], Ws.shape[-1], Us.shape[-1]
+    check_work(2 * m * n_samples * n * (n + d) * steps, "steps", steps,
+               what=f"{steps} steps of {m * n_samples} states of size {n}", reduce="steps, n_samples or n")
     check_nbytes(8 * m * n_samples * (steps + 1), "steps", steps,
                  what=f"the output of {m * n_samples} trajectories of {steps} + 1 log-norms", reduce="steps or n_samples")
     check_nbytes(8 * m * n_samples * (4 * n + d), "n_samples", n_samples,
@@ -850,8 +855,10 @@ def driven_log_variance(W, U, steps) -> np.ndarray:
     ndarray, shape (steps + 1,) or (m, steps + 1); ``-inf`` at :math:`t = 0`.
     """
     W, U, Ws, Us = _check_driven(W, U)
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
     m, n, d = Ws.shape[0], Ws.shape[-1], Us.shape[-1]
+    check_work(2 * m * n * n * d * steps, "steps", steps, what=f"{steps} products W^k U of size {n} x {d}",
+               reduce="steps or the size of W and U")
     check_nbytes(8 * m * (steps + 1), "steps", steps, what=f"the output of {m} x ({steps} + 1) log-moments",
                  reduce="steps")
     check_nbytes(8 * m * n * d * 3, "U", f"shape {U.shape}", what="the work arrays of the powers W^k U",
