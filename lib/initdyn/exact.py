@@ -70,7 +70,8 @@ import numpy as np
 from scipy import stats
 
 from ._biasgrid import biased_law
-from ._signal import TAIL, Chi2Mixture, check_params, check_size, exp_or_inf, simulate, window
+from ._montecarlo import simulate
+from ._signal import TAIL, Chi2Mixture, check_params, check_size, exp_or_inf, window
 from ._validate import as_rng, check_finite_array, check_int, check_memory, check_real, check_scalar_variance, describe
 
 __all__ = [

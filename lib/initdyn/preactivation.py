@@ -25,7 +25,8 @@ import math
 import numpy as np
 from scipy import special
 
-from ._signal import check_params, check_size, exp_or_inf, simulate
+from ._montecarlo import simulate
+from ._signal import check_params, check_size, exp_or_inf
 from ._validate import as_rng, check_finite_array, check_int, check_memory
 from .exact import squared_norm_ratio
 
