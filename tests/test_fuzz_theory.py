@@ -1,4 +1,5 @@
-"""Property-based fuzzing of the public API of meanfield, network, spectra, freeprob and exact.
+"""Property-based fuzzing of the public API of gaussian, meanfield, network, spectra, freeprob, exact and
+preactivation.
 
 Two families of properties, drawn with hypothesis:
 
@@ -35,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import exact, freeprob, gaussian, meanfield, network, spectra
+from initdyn import exact, freeprob, gaussian, meanfield, network, preactivation, spectra
 from initdyn.activations import ACTIVATIONS
 
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -195,7 +196,7 @@ def _dist():
 
 def _output():
     if "out" not in _CACHE:
-        _CACHE["out"] = exact.output_preactivation(width=4, depth=3, sigma_w2=2.0, n_nodes=201)
+        _CACHE["out"] = preactivation.output_preactivation(width=4, depth=3, sigma_w2=2.0, n_nodes=201)
     return _CACHE["out"]
 
 
@@ -322,9 +323,9 @@ REGISTRY = {
                                  {**EXACT_ARGS, "width": "int>=1,huge=1e10"}),
     "exact.shared_squared_norm_ratio": (exact.shared_squared_norm_ratio, dict(width=4, depth=3),
                                         {"width": "int>=2", "depth": "int>=1"}),
-    "exact.output_preactivation": (exact.output_preactivation,
-                                   dict(width=4, depth=1, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_nodes=201),
-                                   {**EXACT_ARGS, "n_nodes": "int>=101,huge=1e10"}),
+    "preactivation.output_preactivation": (preactivation.output_preactivation,
+                                           dict(width=4, depth=1, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_nodes=201),
+                                           {**EXACT_ARGS, "n_nodes": "int>=101,huge=1e10"}),
     "exact.active_units_pmf": (exact.active_units_pmf, dict(width=4), {"width": "int>=1,huge=1e10"}),
     "exact.death_probability": (exact.death_probability, dict(width=4, depth=3, sigma_b2=0.0),
                                 {"width": "int>=1", "depth": "depth_array", "sigma_b2": "svar"}),
@@ -332,9 +333,9 @@ REGISTRY = {
         exact.simulate_squared_norm_ratio, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2,
                                                 rng=0, initializer=None),
         {**EXACT_ARGS, "n_samples": "int>=1,huge=1e12", "rng": "rng", "initializer": "callable?"}),
-    "exact.simulate_output_preactivation": (
-        exact.simulate_output_preactivation, dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2,
-                                                  rng=0),
+    "preactivation.simulate_output_preactivation": (
+        preactivation.simulate_output_preactivation,
+        dict(width=4, depth=2, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_samples=2, rng=0),
         {**EXACT_ARGS, "n_samples": "int>=1,huge=1e12", "rng": "rng"}),
     # the frozen-distribution objects' methods
     "exact.SignalDistribution.pdf_log": (lambda t: _dist().pdf_log(t), dict(t=0.0), {"t": "array"}),
@@ -349,12 +350,12 @@ REGISTRY = {
                                               dict(low=0.5, high=2.0), {"low": "svar+", "high": "high"}),
     "exact.SignalDistribution.rvs": (lambda size, rng: _dist().rvs(size, rng=rng), dict(size=3, rng=0),
                                      {"size": "size", "rng": "rng"}),
-    "exact.OutputPreactivation.pdf": (lambda h: _output().pdf(h), dict(h=0.5), {"h": "array"}),
-    "exact.OutputPreactivation.cdf": (lambda h: _output().cdf(h), dict(h=0.5), {"h": "array"}),
-    "exact.OutputPreactivation.logpdf_joint": (lambda h: _output().logpdf_joint(h), dict(h=np.ones(4)),
-                                               {"h": "array"}),
-    "exact.OutputPreactivation.rvs": (lambda size, rng: _output().rvs(size, rng=rng), dict(size=2, rng=0),
-                                      {"size": "size", "rng": "rng"}),
+    "preactivation.OutputPreactivation.pdf": (lambda h: _output().pdf(h), dict(h=0.5), {"h": "array"}),
+    "preactivation.OutputPreactivation.cdf": (lambda h: _output().cdf(h), dict(h=0.5), {"h": "array"}),
+    "preactivation.OutputPreactivation.logpdf_joint": (lambda h: _output().logpdf_joint(h), dict(h=np.ones(4)),
+                                                       {"h": "array"}),
+    "preactivation.OutputPreactivation.rvs": (lambda size, rng: _output().rvs(size, rng=rng), dict(size=2, rng=0),
+                                              {"size": "size", "rng": "rng"}),
 }
 
 #: Extra bad values for arguments whose badness is structural (shapes, sequences, functions).
@@ -382,15 +383,16 @@ EXTRA_BAD = {
     ("exact.death_probability", "depth"): [[1, 0], [1.5], 10**30, np.array([True])],
     ("exact.SignalDistribution.prob_outside", "low"): [3.0],  # low > high
     ("exact.SignalDistribution.rvs", "size"): [(2, 0), (), None, (2.5,)],
-    ("exact.OutputPreactivation.logpdf_joint", "h"): [np.ones(5)],
+    ("preactivation.OutputPreactivation.logpdf_joint", "h"): [np.ones(5)],
 }
 
 #: Public names that are not functions with arguments to fuzz (classes are fuzzed through their
 #: constructors or methods above, constants need nothing).
 NOT_CALLED = {"meanfield.ConvergenceError", "freeprob.SUPPORTED_ACTIVATIONS", "freeprob.WEIGHT_KINDS",
-              "exact.SignalDistribution", "exact.OutputPreactivation"}
+              "exact.SignalDistribution", "preactivation.OutputPreactivation"}
 
-MODULES = {"gaussian": gaussian, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob, "exact": exact}
+MODULES = {"gaussian": gaussian, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob,
+           "exact": exact, "preactivation": preactivation}
 
 CASES = [(name, arg) for name, (_, _, kinds) in REGISTRY.items() for arg in kinds]
 
@@ -672,8 +674,8 @@ def test_exact_deep_narrow_variance_is_inf_not_an_error():
 def test_exact_biased_law_at_extreme_parameters(width, depth, sw2, sb2):
     try:
         d = _timed(exact.squared_norm_ratio, width=width, depth=depth, sigma_w2=sw2, sigma_b2=sb2)
-        o = _timed(exact.output_preactivation, width=width, depth=min(depth, 4), sigma_w2=sw2, sigma_b2=sb2,
-                   n_nodes=201)
+        o = _timed(preactivation.output_preactivation, width=width, depth=min(depth, 4), sigma_w2=sw2,
+                   sigma_b2=sb2, n_nodes=201)
     except NotImplementedError as exc:  # documented: the integration grid would be too large
         assert "grid" in str(exc)
         return

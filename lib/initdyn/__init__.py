@@ -6,7 +6,8 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.activations`: nonlinearities with derivatives and Gaussian kernels.
 - :mod:`initdyn.meanfield`: q/c maps, fixed points, chi_1, critical line, depth scales.
 - :mod:`initdyn.network`: random finite networks, forward and tangent propagation.
-- :mod:`initdyn.exact`: exact finite-width signal distributions of ReLU networks (chapter 3).
+- :mod:`initdyn.exact`: the exact finite-width law of the squared-norm ratio of ReLU networks (chapter 3).
+- :mod:`initdyn.preactivation`: exact joint law of the output pre-activations, a Gaussian scale mixture (chapter 3).
 - :mod:`initdyn.spectra`: simulated singular values of input-output Jacobians, any depth (chapter 2).
 - :mod:`initdyn.freeprob`: their wide-network law by free probability: moments, edge, atoms, density (chapter 2).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
@@ -21,9 +22,9 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, exact, freeprob, ginibre, init, meanfield, network, piecewise, recurrence,
-               spectra, stats, train)
+from . import (activations, atlas, chaos, exact, freeprob, ginibre, init, meanfield, network, piecewise, preactivation,
+               recurrence, spectra, stats, train)
 
 __version__ = "0.1.0"
 __all__ = ["activations", "atlas", "chaos", "exact", "freeprob", "ginibre", "init", "meanfield", "network", "piecewise",
-           "recurrence", "spectra", "stats", "train", "__version__"]
+           "preactivation", "recurrence", "spectra", "stats", "train", "__version__"]
