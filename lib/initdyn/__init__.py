@@ -4,6 +4,7 @@ The library behind the initdyn book.  Modules, one idea each:
 
 - :mod:`initdyn.init`: weight initializers, ``f(shape, *, gain=1.0, rng=None)``.
 - :mod:`initdyn.activations`: nonlinearities with derivatives and Gaussian kernels.
+- :mod:`initdyn.gaussian`: the Gaussian integrals of an activation that mean-field theory is made of.
 - :mod:`initdyn.meanfield`: q/c maps, fixed points, chi_1, critical line, depth scales.
 - :mod:`initdyn.network`: random finite networks, forward and tangent propagation.
 - :mod:`initdyn.exact`: the exact finite-width law of the squared-norm ratio of ReLU networks (chapter 3).
@@ -15,6 +16,8 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
+- :mod:`initdyn.precomputed`: results too costly for a chapter run, shipped as data files with their provenance.
+- :mod:`initdyn.sweep`: parameter sweeps with one seed per point, serially or on any executor.
 - :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
 - :mod:`initdyn.atlas`: every initializer on the diagnostics of chapters 1-5, residual stacks (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
@@ -22,9 +25,9 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, exact, freeprob, ginibre, init, meanfield, network, piecewise, preactivation,
-               recurrence, spectra, stats, train)
+from . import (activations, atlas, chaos, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
+               preactivation, precomputed, recurrence, spectra, stats, sweep, train)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "exact", "freeprob", "ginibre", "init", "meanfield", "network", "piecewise",
-           "preactivation", "recurrence", "spectra", "stats", "train", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "exact", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network",
+           "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train", "__version__"]

@@ -442,10 +442,12 @@ class RateGrid:
         The learning rates, in the order of the third axis.
     steps : numpy.ndarray
         The evaluation steps, the last axis.
-    train_loss, test_accuracy : numpy.ndarray
-        Shape ``(len(setups), n_draws, len(lrs), len(steps))``: training loss on the whole training set
-        and test accuracy.  A run that diverged holds ``inf`` (loss) and NaN (accuracy) from the start; a
-        point not computed (see ``points`` of :func:`learning_rate_grid`) holds NaN in both.
+    train_loss : numpy.ndarray
+        Shape ``(len(setups), n_draws, len(lrs), len(steps))``: the training loss on the whole training
+        set.  A run that diverged holds ``inf``; a point not computed (see ``points`` of
+        :func:`learning_rate_grid`) holds NaN.
+    test_accuracy : numpy.ndarray
+        The same shape: test accuracy (NaN for a diverged run and for a point not computed).
     """
 
     setups: tuple
