@@ -129,7 +129,7 @@ def forward(net: RandomNetwork, x, *, activation, keep_prob=1.0, rng=None) -> np
     ``keep_prob`` :math:`\rho < 1` (a scalar in (0, 1]) each post-activation :math:`\phi(h^l_j)`,
     :math:`l \ge 1`, of each input row is kept with probability :math:`\rho` and scaled by :math:`1/\rho`
     (inverted dropout, masks drawn from ``rng``, a Generator or int seed; equation ``eq-ch1-dropout``).
-    With ``keep_prob=1`` nothing is drawn and ``rng`` is not used.
+    With ``keep_prob=1`` nothing is drawn from ``rng``.
 
     Returns
     -------
@@ -145,7 +145,7 @@ def forward(net: RandomNetwork, x, *, activation, keep_prob=1.0, rng=None) -> np
     act = get_activation(activation)
     x = _check_inputs(net, x)
     rho = check_real(keep_prob, "keep_prob", **_KEEP)
-    gen = as_rng(rng) if rho < 1 else None
+    gen = as_rng(rng)  # checked even where nothing is drawn (keep_prob=1)
     check_memory((net.depth + 1) * x.size, "x, net (depth + 1 copies of x)")
     return _forward(net, x, act, rho, gen)[0]
 
@@ -206,7 +206,7 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation, keep_prob=1.0, rng=No
     if v.shape != x.shape:
         raise ValueError(f"v: expected the shape of x {x.shape}, got {v.shape}")
     rho = check_real(keep_prob, "keep_prob", **_KEEP)
-    gen = as_rng(rng) if rho < 1 else None
+    gen = as_rng(rng)  # checked even where nothing is drawn (keep_prob=1)
     check_memory((net.depth + 1 + (net.depth if rho < 1 else 0)) * x.size, "x, net (depth + 1 copies of x)")
     h, scales = _forward(net, x, act, rho, gen)
 
