@@ -1,4 +1,4 @@
-"""Mean-field theory with dropout (Schoenholz et al. 2017, Sec. 5): the maps, fixed points, chi_1 and depth
+"""Mean-field theory with dropout (Schoenholz et al. 2017, the section on dropout): the maps, fixed points, chi_1 and depth
 scales with ``keep_prob`` against independent calculations and against simulated networks.
 
 Inverted dropout of keep probability rho on the post-activations, independent masks for the two inputs:
@@ -260,7 +260,7 @@ def test_xi_c_is_finite_on_the_chi1_line_and_diverges_as_rho_goes_to_one():
 
 
 def test_the_largest_xi_c_over_sigma_w2_shrinks_with_rho():
-    # max over sigma_w2 of xi_c (the trainable depth is about 6 xi_c, Schoenholz et al. 2017, Sec. 7)
+    # max over sigma_w2 of xi_c (the trainable depth is about 6 xi_c, Schoenholz et al. 2017)
     grid = np.linspace(1.0, 2.6, 17)
     peaks = [np.max(mf.depth_scales(sigma_w2=grid, sigma_b2=0.05, activation="tanh", keep_prob=rho)[1])
              for rho in [0.6, 0.8, 0.95]]

@@ -22,7 +22,7 @@ broadcasts over array-valued ``sigma_w2``/``sigma_b2``.
 Dropout.  Every function takes ``keep_prob`` :math:`\rho \in (0, 1]` (default 1: no
 dropout), the keep probability of inverted dropout on the post-activations,
 :math:`h^l = W^l (m^l \odot \phi(h^{l-1}))/\rho + b^l` with :math:`m^l_j \sim \mathrm{Bernoulli}(\rho)`
-drawn independently for each input (Schoenholz et al. 2017, Sec. 5 "Dropout"; Srivastava et al. 2014).
+drawn independently for each input (Schoenholz et al. 2017, the section on dropout; Srivastava et al. 2014).
 Then :math:`\mathbb E[m^2]/\rho^2 = 1/\rho` on the diagonal and :math:`\mathbb E[m_a m_b]/\rho^2 = 1` off it:
 
 .. math::
@@ -34,7 +34,7 @@ Then :math:`\mathbb E[m^2]/\rho^2 = 1/\rho` on the diagonal and :math:`\mathbb E
 with :math:`q^*` the fixed point of the first map.  The correlation map sends :math:`c = 1` to
 :math:`1 - (1/\rho - 1)\,\sigma_w^2\mathbb E[\phi^2]/q^* < 1`, so :math:`c^* < 1` for every
 :math:`\rho < 1`, its slope there :math:`\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]|_{c^*}` is below 1 and
-:math:`\xi_c` is finite everywhere: there is no critical line (Schoenholz et al. 2017, Sec. 5 and Fig. 6).
+:math:`\xi_c` is finite everywhere: there is no critical line (Schoenholz et al. 2017, the section on dropout).
 ``keep_prob`` broadcasts like ``sigma_w2``; ``keep_prob=1`` gives exactly the results without it.
 
 Gaussian expectations come from :mod:`initdyn.gaussian` (closed forms where they exist,
@@ -157,7 +157,7 @@ def q_map(q, *, sigma_w2, sigma_b2, activation, keep_prob=1.0):
     together; a value beyond the float range (:math:`> 1.8 \times 10^{308}`) is ``inf``.
     ``keep_prob`` (:math:`\\rho`, in (0, 1], default 1) is the keep probability of dropout on the
     post-activations: the map becomes :math:`q \\mapsto (\\sigma_w^2/\\rho)\\,\\mathbb E[\\phi^2] + \\sigma_b^2`
-    (Schoenholz et al. 2017, Sec. 5, the diagonal dropout map), and broadcasts with the other arguments.
+    (Schoenholz et al. 2017, the diagonal map of their dropout section), and broadcasts with the other arguments.
 
     Implements equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`), and with dropout
     equation ``eq-ch1-dropout``.
@@ -219,7 +219,7 @@ def q_star(*, sigma_w2, sigma_b2, activation, keep_prob=1.0, q0: float = 1.0, to
     ``q0`` is a scalar >= 0, ``tol`` > 0 the residual tolerance (relative to ``1 + q``),
     ``max_iter`` >= 1 the iteration budget.  With dropout (``keep_prob`` :math:`\rho < 1`, broadcasting
     with ``sigma_w2``) it is the fixed point of the map of :func:`q_map` with ``keep_prob``, that is
-    :math:`q^*` at :math:`\sigma_w^2/\rho` without dropout (Schoenholz et al. 2017, Sec. 5).
+    :math:`q^*` at :math:`\sigma_w^2/\rho` without dropout (Schoenholz et al. 2017, dropout section).
 
     Implements the fixed point of equation ``eq-ch1-qmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`)
     (with dropout, of equation ``eq-ch1-dropout``).
@@ -299,7 +299,7 @@ def chi1(*, sigma_w2, sigma_b2, activation, q=None, keep_prob=1.0):
     goes through the same mask as the forward one, :math:`\delta^l = \phi'(h^l) \odot m^l \odot
     (W^{l+1})^T\delta^{l+1}/\rho`, so the mean squared gradient grows per layer by
     :math:`\chi_1 = (\sigma_w^2/\rho)\,\mathbb E_z[\phi'(\sqrt{q^*}\,z)^2]` at the dropout :math:`q^*`
-    (the diagonal map of Schoenholz et al. 2017, Sec. 5, carried through their Sec. 6 backward pass); this
+    (the diagonal dropout map of Schoenholz et al. 2017 carried through their mean-field backward pass); this
     is what is returned.  It is then no longer the slope of the correlation map at :math:`c = 1`, which
     (independent masks for two inputs) is :math:`\rho\,\chi_1`.
 
@@ -327,8 +327,8 @@ def c_map(c, *, sigma_w2, sigma_b2, activation, q=None, keep_prob=1.0):
     (in [-1, 1]), ``q`` (> 0), ``sigma_w2``, ``sigma_b2`` and ``keep_prob``.
 
     With dropout of keep probability ``keep_prob`` :math:`\rho` (in (0, 1], default 1) the two inputs
-    have independent masks, so the numerator has no :math:`1/\rho` (Schoenholz et al. 2017, Sec. 5, the
-    off-diagonal dropout map) while ``q`` defaults to the dropout :math:`q^*` of :func:`q_star` with
+    have independent masks, so the numerator has no :math:`1/\rho` (Schoenholz et al. 2017, the
+    off-diagonal map of their dropout section) while ``q`` defaults to the dropout :math:`q^*` of :func:`q_star` with
     ``keep_prob``: the map sends 1 below 1.  ``keep_prob`` enters only through that default ``q``.
 
     Implements equation ``eq-ch1-cmap`` of chapter 1 (:doc:`/notebooks/01-mean-field`) (with dropout,
@@ -416,7 +416,7 @@ def c_star(*, sigma_w2, sigma_b2, activation, keep_prob=1.0, c0: float = 0.5, to
     With dropout (``keep_prob`` :math:`\rho < 1`, broadcasting with ``sigma_w2``) :math:`c = 1` is not a
     fixed point: the map of :func:`c_map` with ``keep_prob`` sends 1 below 1 and -1 above -1, and
     :math:`c^* < 1` is its root on :math:`[-1, 1]`, found by Brent's method (``c0`` is not used)
-    (Schoenholz et al. 2017, Sec. 5).  Without a finite :math:`q^* > 0` the map is taken in its limit, as
+    (Schoenholz et al. 2017, dropout section).  Without a finite :math:`q^* > 0` the map is taken in its limit, as
     in :func:`depth_scales`: a homogeneous activation (ReLU, linear) without bias has
     :math:`c \mapsto \rho K(c)/K(1)` at every layer (:math:`K(c) = \mathbb E[\phi(u_1)\phi(u_2)]` at unit
     variances), and an activation whose :math:`q^l \to 0` becomes linear, :math:`c \mapsto \rho c`, so
@@ -484,7 +484,7 @@ def critical_sigma_w2(*, sigma_b2, activation, keep_prob=1.0, tol: float = 1e-13
     so the line :math:`\chi_1 = 1` is :math:`\rho` times the one without dropout: :math:`\sigma_b^2(q)` above
     does not change and :math:`\sigma_w^2(q) = \rho/\mathbb E[\phi'^2]`.  There it marks where the mean squared
     gradient neither grows nor shrinks, no longer an order-to-chaos transition: :math:`c^* < 1` and
-    :math:`\xi_c` is finite on both sides (Schoenholz et al. 2017, Sec. 5).
+    :math:`\xi_c` is finite on both sides (Schoenholz et al. 2017, dropout section).
 
     Implements equation ``eq-ch1-critical-line`` of chapter 1 (:doc:`/notebooks/01-mean-field`), the line
     :math:`\chi_1 = 1` of equation ``eq-ch1-chi1``.
@@ -581,7 +581,7 @@ def depth_scales(*, sigma_w2, sigma_b2, activation, keep_prob=1.0):
     :math:`q^l \to 0`.
 
     With dropout (``keep_prob`` :math:`\rho < 1`, broadcasting with ``sigma_w2``; Schoenholz et al. 2017,
-    Sec. 5) :math:`q^*` and :math:`c^* < 1` are those of :func:`q_star` and :func:`c_star` with ``keep_prob``,
+    dropout section) :math:`q^*` and :math:`c^* < 1` are those of :func:`q_star` and :func:`c_star` with ``keep_prob``,
     the slope of the length map is :math:`(\sigma_w^2/\rho)\,\partial_q\mathbb E[\phi^2]` and that of the
     correlation map :math:`\sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]|_{c^*} < 1`: :math:`\xi_c` is finite
     everywhere, also on the line :math:`\chi_1 = 1`, and grows without bound only as :math:`\rho \to 1`.  In
@@ -589,7 +589,7 @@ def depth_scales(*, sigma_w2, sigma_b2, activation, keep_prob=1.0):
     :math:`\xi_c` finite: for a homogeneous activation :math:`c \mapsto \rho K(c)/K(1)` (see
     :func:`c_star`), for :math:`q^l \to 0` the linear network's :math:`c \mapsto \rho c`, so
     :math:`\xi_c = -1/\log\rho`.  The largest trainable depth is about :math:`6\xi_c` (Schoenholz et al. 2017,
-    Sec. 7), so dropout bounds it.
+    experiments), so dropout bounds it.
     """
     sigma_w2, sigma_b2, act, rho = _params(sigma_w2, sigma_b2, activation, keep_prob)
 

@@ -21,7 +21,7 @@ Dropout.  :func:`forward`, :func:`tangent_norms` and :func:`ensemble_statistic` 
 post-activations, :math:`h^{l+1} = W^{l+1}(m^l \odot \phi(h^l))/\rho + b^{l+1}` with
 :math:`m^l_j \sim \mathrm{Bernoulli}(\rho)` independent for every unit, layer and input row, drawn from
 ``rng``; the input ``x`` itself is not dropped.  As :math:`N \to \infty` its statistics follow the maps of
-:mod:`initdyn.meanfield` with ``keep_prob`` (Schoenholz et al. 2017, Sec. 5).  Defined in chapter 1: implements
+:mod:`initdyn.meanfield` with ``keep_prob`` (Schoenholz et al. 2017, dropout section).  Defined in chapter 1: implements
 equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
 """
 
