@@ -27,6 +27,7 @@ tests are marked ``slow``.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import time
@@ -104,6 +105,10 @@ BAD_ARRAY = st.one_of(st.sampled_from([[1.0, NAN], [INF, 1.0], np.array([1.0, -I
 BAD_PROB = st.one_of(BAD_ARRAY, st.floats(min_value=1.000001, max_value=1e300),
                      st.floats(min_value=-1e300, max_value=-1e-300))
 BAD_NET = st.sampled_from(["net", None, 3, np.ones((2, 3, 3))])
+#: A keep probability of dropout outside (0, 1] (arrays of such values where arrays are legal).
+BAD_KEEP = st.one_of(st.floats(min_value=-1e300, max_value=0.0), st.floats(min_value=1.000001, max_value=1e300),
+                     NON_FINITE, NOT_A_NUMBER, BOOLS, st.sampled_from([0, -0.0, 10**400]),
+                     st.sampled_from([[0.5, 0.0], [0.5, 1.5], np.array([0.5, NAN]), [True]]))
 BAD_CALLABLE = st.sampled_from(["not a function", None, 3, [1]])
 BAD_BOOL = st.sampled_from([None, 1, 0.0, "yes", [True]])
 
@@ -151,6 +156,10 @@ def bad_values(kind):
                                                                    np.array([True]), [[1], [1, 2]]]))
     if kind == "prob":
         return BAD_PROB
+    if kind == "keep":  # a keep probability in (0, 1], scalar or array
+        return BAD_KEEP
+    if kind == "skeep":  # the same, one number only
+        return st.one_of(BAD_KEEP, st.sampled_from([[0.5], np.array([0.5, 0.5]), (0.5,)]))
     if kind == "net":
         return BAD_NET
     if kind == "callable":
@@ -174,8 +183,8 @@ def names_argument(message: str, name: str) -> bool:
 # The registry: every public callable, its legal base arguments, and the kind of each argument
 # ---------------------------------------------------------------------------
 
-TANH = dict(sigma_w2=1.5, sigma_b2=0.05, activation="tanh")
-MF_PARAMS = {"sigma_w2": "var", "sigma_b2": "var", "activation": "act"}
+TANH = dict(sigma_w2=1.5, sigma_b2=0.05, activation="tanh", keep_prob=0.9)
+MF_PARAMS = {"sigma_w2": "var", "sigma_b2": "var", "activation": "act", "keep_prob": "keep"}
 THEORY = dict(depth=2, sigma_w2=2.0, sigma_b2=0.0, activation="relu", weights="gaussian")
 THEORY_ARGS = {"depth": "int>=1", "sigma_w2": "svar+", "sigma_b2": "svar", "activation": "act", "weights": "weights"}
 EXACT_ARGS = {"width": "int>=1", "depth": "int>=1", "sigma_w2": "svar+", "sigma_b2": "svar", "q0": "svar+"}
@@ -229,7 +238,7 @@ REGISTRY = {
                          {**MF_PARAMS, "c0": "scorr", "tol": "tol", "max_iter": "int>=1"}),
     "meanfield.chi1": (meanfield.chi1, dict(q=1.0, **TANH), {**MF_PARAMS, "q": "var?"}),
     "meanfield.critical_sigma_w2": (meanfield.critical_sigma_w2, dict(sigma_b2=0.05, activation="erf", tol=1e-13),
-                                    {"sigma_b2": "var", "activation": "act", "tol": "tol"}),
+                                    {"sigma_b2": "var", "activation": "act", "keep_prob": "keep", "tol": "tol"}),
     "meanfield.depth_scales": (meanfield.depth_scales, dict(sigma_w2=1.5, sigma_b2=0.05, activation="erf"),
                                MF_PARAMS),
     "meanfield.q_trajectory": (lambda q0, depth, **kw: meanfield.q_trajectory(q0, depth, **kw),
@@ -245,11 +254,13 @@ REGISTRY = {
                                dict(width=4, depth=2, sigma_w2=1.0, sigma_b2=0.1, weights="gaussian", rng=0),
                                {"width": "int>=1,huge=1e6", "depth": "int>=1,huge=1e9", "sigma_w2": "svar",
                                 "sigma_b2": "svar", "weights": "weights", "rng": "rng"}),
-    "network.forward": (network.forward, dict(net=_net(), x=np.ones((2, 4)), activation="tanh"),
-                        {"net": "net", "x": "array", "activation": "act"}),
+    "network.forward": (network.forward, dict(net=_net(), x=np.ones((2, 4)), activation="tanh", keep_prob=0.8, rng=0),
+                        {"net": "net", "x": "array", "activation": "act", "keep_prob": "skeep", "rng": "rng"}),
     "network.tangent_norms": (network.tangent_norms,
-                              dict(net=_net(), x=np.ones((2, 4)), v=np.ones((2, 4)), activation="tanh"),
-                              {"net": "net", "x": "array", "v": "array", "activation": "act"}),
+                              dict(net=_net(), x=np.ones((2, 4)), v=np.ones((2, 4)), activation="tanh", keep_prob=0.8,
+                                   rng=0),
+                              {"net": "net", "x": "array", "v": "array", "activation": "act", "keep_prob": "skeep",
+                               "rng": "rng"}),
     "network.inputs_with_correlation": (lambda width, **kw: network.inputs_with_correlation(width, **kw),
                                         dict(width=5, q0=1.0, c0=0.3, rng=0),
                                         {"width": "int>=2,huge=1e12", "q0": "var+", "c0": "scorr", "rng": "rng"}),
@@ -260,10 +271,10 @@ REGISTRY = {
     "network.ensemble_statistic": (
         network.ensemble_statistic,
         dict(statistic=lambda n, h: network.empirical_q(h), x=np.ones(4), n_samples=2, width=4, depth=2,
-             sigma_w2=1.0, sigma_b2=0.0, activation="tanh", weights="gaussian", rng=0),
+             sigma_w2=1.0, sigma_b2=0.0, activation="tanh", weights="gaussian", keep_prob=0.8, rng=0),
         {"statistic": "callable", "x": "array", "n_samples": "int>=1,huge=1e13", "width": "int>=1,huge=1e6",
          "depth": "int>=1,huge=1e9", "sigma_w2": "svar", "sigma_b2": "svar", "activation": "act",
-         "weights": "weights", "rng": "rng"}),
+         "weights": "weights", "keep_prob": "skeep", "rng": "rng"}),
     "network.network_from_initializer": (
         network.network_from_initializer, dict(init="orthogonal", width=4, depth=2, sigma_b2=0.1, gain=1.0, rng=0),
         {"init": "callable", "width": "int>=1,huge=1e6", "depth": "int>=1,huge=1e9", "sigma_b2": "svar",
@@ -401,6 +412,20 @@ def test_every_public_name_is_fuzzed():
     public = {f"{mod}.{name}" for mod, module in MODULES.items() for name in module.__all__}
     missing = public - set(REGISTRY) - NOT_CALLED
     assert not missing, f"public names without a fuzz entry: {sorted(missing)}"
+
+
+def test_every_argument_of_every_public_function_has_a_kind():
+    # the registry's callables are often lambdas: look up the module-level function each name stands for
+    missing = []
+    for name, (_, _, kinds) in REGISTRY.items():
+        mod, _, attr = name.partition(".")
+        obj = MODULES[mod]
+        for part in attr.split("."):  # methods: "exact.SignalDistribution.pdf"
+            obj = getattr(obj, part)
+        params = inspect.signature(obj).parameters.values()
+        missing += [f"{name}({p.name})" for p in params
+                    if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in {*kinds, "self"}]
+    assert not missing, f"arguments without a bad-value kind: {missing}"
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
+from initdyn import _cstar
 from initdyn import gaussian as gs
 from initdyn import meanfield as mf
 
@@ -353,7 +354,7 @@ def test_c_star_tanh_without_bias_is_zero_in_few_steps(sigma_w2, monkeypatch):
     # plain iteration crawls.  The bracketed iteration must land within tol in few map evaluations.
     calls = []
     real = gs.gauss_phiphi
-    monkeypatch.setattr(mf, "gauss_phiphi", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(_cstar, "gauss_phiphi", lambda *a, **k: calls.append(1) or real(*a, **k))
     c = mf.c_star(sigma_w2=sigma_w2, sigma_b2=0.0, activation="tanh")
     assert abs(c) <= 1e-12
     assert len(calls) <= 80

@@ -14,7 +14,14 @@ to :math:`x` itself (no nonlinearity on the input), so
 :math:`q^1 = \sigma_w^2 \|x\|^2/N + \sigma_b^2` as in Poole et al. 2016, eq. (2).
 
 Ensembles are stacked: ``weights`` has shape ``(depth, width, width)`` and
-one call propagates a batch of inputs through all layers.  Defined in chapter 1: implements
+one call propagates a batch of inputs through all layers.
+
+Dropout.  :func:`forward`, :func:`tangent_norms` and :func:`ensemble_statistic` take ``keep_prob``
+:math:`\rho \in (0, 1]` (a scalar; default 1, no dropout, and no random draws): inverted dropout on the
+post-activations, :math:`h^{l+1} = W^{l+1}(m^l \odot \phi(h^l))/\rho + b^{l+1}` with
+:math:`m^l_j \sim \mathrm{Bernoulli}(\rho)` independent for every unit, layer and input row, drawn from
+``rng``; the input ``x`` itself is not dropped.  As :math:`N \to \infty` its statistics follow the maps of
+:mod:`initdyn.meanfield` with ``keep_prob`` (Schoenholz et al. 2017, dropout section).  Defined in chapter 1: implements
 equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
 """
 
@@ -24,6 +31,9 @@ import numpy as np
 
 from ._validate import (as_rng, check_broadcast, check_choice, check_finite_array, check_int, check_memory,
                         check_real, check_scalar_variance, check_variance, describe)
+
+#: How ``keep_prob`` is checked here: one real number in (0, 1] (arrays are refused: one mask law per net).
+_KEEP = dict(low=0.0, high=1.0, low_open=True)
 from .activations import get_activation
 from .init import get_initializer, orthogonal
 
@@ -112,10 +122,14 @@ def _check_inputs(net: RandomNetwork, x) -> np.ndarray:
     return x
 
 
-def forward(net: RandomNetwork, x, *, activation) -> np.ndarray:
+def forward(net: RandomNetwork, x, *, activation, keep_prob=1.0, rng=None) -> np.ndarray:
     r"""Pre-activations of every layer.
 
-    Implements equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).
+    Implements equation ``eq-ch1-network`` of chapter 1 (:doc:`/notebooks/01-mean-field`).  With
+    ``keep_prob`` :math:`\rho < 1` (a scalar in (0, 1]) each post-activation :math:`\phi(h^l_j)`,
+    :math:`l \ge 1`, of each input row is kept with probability :math:`\rho` and scaled by :math:`1/\rho`
+    (inverted dropout, masks drawn from ``rng``, a Generator or int seed; equation ``eq-ch1-dropout``).
+    With ``keep_prob=1`` nothing is drawn from ``rng``.
 
     Returns
     -------
@@ -130,14 +144,27 @@ def forward(net: RandomNetwork, x, *, activation) -> np.ndarray:
     """
     act = get_activation(activation)
     x = _check_inputs(net, x)
+    rho = check_real(keep_prob, "keep_prob", **_KEEP)
+    gen = as_rng(rng)  # checked even where nothing is drawn (keep_prob=1)
     check_memory((net.depth + 1) * x.size, "x, net (depth + 1 copies of x)")
+    return _forward(net, x, act, rho, gen)[0]
+
+
+def _forward(net, x, act, rho, gen):
+    """Pre-activations (as :func:`forward`) and the dropout scales ``m / rho`` of layers 1..depth-1 (or None)."""
     out = np.empty((net.depth + 1,) + x.shape)
     out[0] = x
     y = x
+    scales = None if rho == 1 else np.empty((max(net.depth - 1, 0),) + x.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         for layer in range(net.depth):
             out[layer + 1] = y @ net.W[layer].T + net.b[layer]
+            if layer + 1 == net.depth:
+                break  # the last post-activations feed nothing: no mask drawn for them
             y = act.phi(out[layer + 1])
+            if scales is not None:
+                scales[layer] = (gen.random(x.shape) < rho) / rho
+                y = y * scales[layer]
     finite = np.isfinite(out.reshape(net.depth + 1, -1)).all(axis=1)
     if not finite.all():
         layer = int(np.argmin(finite))
@@ -145,10 +172,10 @@ def forward(net: RandomNetwork, x, *, activation) -> np.ndarray:
             f"net, x: the pre-activations overflow the float range at layer {layer} (|h| > 1.8e308): the "
             "weights (or x) are too large for this depth; use smaller weights, a smaller x or fewer layers"
         )
-    return out
+    return out, scales
 
 
-def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
+def tangent_norms(net: RandomNetwork, x, v, *, activation, keep_prob=1.0, rng=None) -> np.ndarray:
     r"""Squared norms of a tangent vector pushed through the input-output Jacobian, layer by layer.
 
     With :math:`D^l = \mathrm{diag}\,\phi'(h^l)`, the tangent is
@@ -163,6 +190,11 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
     the norms stay exact where they fit and are ``inf`` only where they exceed
     :math:`1.8 \times 10^{308}` (never NaN).
 
+    With dropout (``keep_prob`` :math:`\rho < 1`, masks from ``rng`` as in :func:`forward`) the tangent
+    goes through the forward pass's masks, :math:`D^l = \mathrm{diag}(\phi'(h^l) m^l/\rho)`, and the ratio
+    has mean :math:`\chi_1 = (\sigma_w^2/\rho)\,\mathbb E[\phi'^2]` (:func:`initdyn.meanfield.chi1` with
+    ``keep_prob``, equation ``eq-ch1-dropout``).
+
     Returns
     -------
     norms : array, shape ``(depth + 1, batch)``
@@ -173,7 +205,14 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
     v = check_finite_array(v, "v", ndim=(1, 2))
     if v.shape != x.shape:
         raise ValueError(f"v: expected the shape of x {x.shape}, got {v.shape}")
-    h = forward(net, x, activation=act)
+    rho = check_real(keep_prob, "keep_prob", **_KEEP)
+    gen = as_rng(rng)  # checked even where nothing is drawn (keep_prob=1)
+    check_memory((net.depth + 1 + (net.depth if rho < 1 else 0)) * x.size, "x, net (depth + 1 copies of x)")
+    h, scales = _forward(net, x, act, rho, gen)
+
+    def gate(layer):  # the diagonal D^{layer+1}: phi'(h), times the dropout mask / rho where one was drawn
+        g = act.dphi(h[layer + 1])
+        return g if scales is None or layer >= len(scales) else g * scales[layer]
     out = np.empty((net.depth + 1,) + x.shape[:-1])
     with np.errstate(over="ignore"):
         out[0] = np.sum(v * v, axis=-1)
@@ -190,7 +229,7 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
                 norm = np.sum(d_new * d_new, axis=-1)
             if np.all(np.isfinite(norm)):
                 out[layer + 1] = norm
-                d = d_new * act.dphi(h[layer + 1])
+                d = d_new * gate(layer)
                 continue
             # the norm overflows from this layer on: carry d / max|d| and log(max|d|) instead
             s = np.max(np.abs(d), axis=-1, keepdims=True)
@@ -205,7 +244,7 @@ def tangent_norms(net: RandomNetwork, x, v, *, activation) -> np.ndarray:
         with np.errstate(divide="ignore", over="ignore"):
             log_scale = log_scale + np.log(m[..., 0])
             out[layer + 1] = np.where(alive[..., 0], np.exp(2 * log_scale) * np.sum(u * u, axis=-1), 0.0)
-        d = u * act.dphi(h[layer + 1])
+        d = u * gate(layer)
     return out
 
 
@@ -344,7 +383,7 @@ def empirical_slopes(h, *, sigma_w2, activation) -> tuple[np.ndarray, np.ndarray
 
 
 def ensemble_statistic(statistic, x, *, n_samples, width, depth, sigma_w2, sigma_b2, activation,
-                       weights: str = "gaussian", rng=None) -> np.ndarray:
+                       weights: str = "gaussian", keep_prob=1.0, rng=None) -> np.ndarray:
     """Draw ``n_samples`` independent networks in turn and stack ``statistic(net, h)`` over them.
 
     ``h = forward(net, x, activation=activation)``; only one network is held in
@@ -352,6 +391,10 @@ def ensemble_statistic(statistic, x, *, n_samples, width, depth, sigma_w2, sigma
     same int seed as ``rng`` for different ``sigma_w2``/``sigma_b2`` reuses the
     same standard-normal draws (common random numbers), so curves over a sweep
     are smooth in the parameters.  ``statistic`` must return arrays of one shape.
+
+    With dropout (``keep_prob`` < 1, a scalar in (0, 1]) ``h = forward(net, x, activation=activation,
+    keep_prob=keep_prob, rng=rng)``: each network's masks are drawn from ``rng`` right after its weights.
+    With ``keep_prob=1`` the draws are those without the argument.
 
     Returns
     -------
@@ -365,15 +408,16 @@ def ensemble_statistic(statistic, x, *, n_samples, width, depth, sigma_w2, sigma
     check_scalar_variance(sigma_w2, "sigma_w2")
     check_scalar_variance(sigma_b2, "sigma_b2")
     check_choice(weights, "weights", WEIGHT_KINDS)
+    rho = check_real(keep_prob, "keep_prob", **_KEEP)
     xa = check_finite_array(x, "x", ndim=(1, 2))
     if xa.shape[-1] != width:
         raise ValueError(f"x: expected last dimension {width} (the width), got shape {xa.shape}")
-    check_memory((depth + 1) * xa.size + depth * width * width, "width, depth, x")
+    check_memory((depth + 1 + (depth if rho < 1 else 0)) * xa.size + depth * width * width, "width, depth, x")
     gen = as_rng(rng)
     out = []
     for _ in range(n_samples):
         n = random_network(width=width, depth=depth, sigma_w2=sigma_w2, sigma_b2=sigma_b2, weights=weights, rng=gen)
-        out.append(np.asarray(statistic(n, forward(n, x, activation=act))))
+        out.append(np.asarray(statistic(n, forward(n, x, activation=act, keep_prob=rho, rng=gen))))
         del n
         if len(out) == 1:
             check_memory(n_samples * out[0].size, "n_samples (times the size of what statistic returns)")
