@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, ginibre, init, piecewise, precomputed, recurrence, stats, train
+from initdyn import atlas, chaos, datasets, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -409,6 +409,28 @@ spec("precomputed.save", precomputed.save, dict(name="fuzz", arrays={}, provenan
      arrays=st.sampled_from([None, [1.0], {"provenance": np.ones(1)}, {"a": np.array(["x"])}, {"a": np.array([None])}]),
      provenance=st.sampled_from([None, [1], "p"]))
 spec("precomputed.available", precomputed.available, dict())
+spec("datasets.task_from_arrays", datasets.task_from_arrays, dict(x=np.ones((6, 2)), y=np.arange(6) % 2, n_test=2),
+     x=bad_array((6, 2)), y=st.sampled_from([None, "ab", np.arange(6.0), np.arange(5), np.zeros(6, int),
+                                           np.array([True, False] * 3), np.arange(6).reshape(2, 3)]),
+     n_test=st.one_of(bad_count(1, huge=False), st.integers(min_value=6, max_value=100)),
+     q0=bad_real(0.0, low_open=True), rng=BAD_RNG)
+spec("datasets.digits_task", datasets.digits_task, dict(n_test=597),
+     n_test=st.one_of(bad_count(1, huge=False), st.integers(min_value=1797, max_value=10**6)),
+     q0=bad_real(0.0, low_open=True), rng=BAD_RNG)
+spec("trainability.trainability_point", trainability.trainability_point,
+     dict(rng=0, sigma_w2=1.0, depth=2, task=TASK, sigma_b2=0.0, width=4, steps=5, eval_every=5),
+     rng=BAD_RNG, sigma_w2=bad_real(0.0), depth=bad_count(1), task=st.sampled_from([None, 3, "task"]),
+     sigma_b2=bad_real(0.0), activation=bad_activation(), width=bad_count(1),
+     steps=st.one_of(bad_count(1), st.integers(min_value=1, max_value=4)), lr=bad_real(0.0, low_open=True),
+     batch_size=bad_count(1), momentum=bad_real(0.0, 1.0, high_open=True),
+     eval_every=st.one_of(st.integers(min_value=6, max_value=10**6), st.integers(max_value=0), st.sampled_from([1.5, "5"])))
+spec("trainability.trainability_grid", trainability.trainability_grid,
+     dict(task=TASK, sigma_w2s=[1.0], depths=[2], sigma_b2=0.0, seed=0, width=4, steps=5, eval_every=5, progress=False),
+     task=st.sampled_from([None, 3, "task"]), sigma_w2s=st.sampled_from([None, 3, [], [[1.0]], ["a"]]),
+     depths=st.sampled_from([None, 3, [], [[2]], [0], [1.5]]), sigma_b2=bad_real(0.0), seed=bad_count(0, huge=False),
+     executor=st.sampled_from([3, "pool"]), progress=st.sampled_from([3, "yes"]))
+spec("trainability.point_generator", trainability.point_generator, dict(seed=0, index=0),
+     seed=bad_count(0, huge=False), index=bad_count(0, huge=False))
 spec("train.TrainHistory.steps_to_loss", lambda level: HIST.steps_to_loss(level), dict(level=1.0),
      level=st.sampled_from([NAN, "1", None, True, 1j, [1.0, 2.0]]))
 
@@ -443,7 +465,8 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 # ---------------------------------------------------------------------------
 
 MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas": atlas,
-           "train": train, "init": init, "precomputed": precomputed}
+           "train": train, "init": init, "precomputed": precomputed, "datasets": datasets,
+           "trainability": trainability}
 NOT_CALLED = {"chaos.LyapunovEstimate", "init.IIDLaw", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
               "train.Task", "train.TrainHistory", "train.RateGrid"}  # plain records (NamedTuple / dataclass): no checks of their own
 

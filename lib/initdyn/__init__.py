@@ -11,6 +11,8 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.preactivation`: exact joint law of the output pre-activations, a Gaussian scale mixture (chapter 3).
 - :mod:`initdyn.spectra`: simulated singular values of input-output Jacobians, any depth (chapter 2).
 - :mod:`initdyn.freeprob`: their wide-network law by free probability: moments, edge, atoms, density (chapter 2).
+- :mod:`initdyn.datasets`: real data for training, scikit-learn's digits or a reader's own arrays.
+- :mod:`initdyn.trainability`: heat maps of the trainable (sigma_w2, depth) pairs, Schoenholz et al. (chapter 1).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
 - :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling (chapter 4).
 - :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
@@ -25,9 +27,10 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
-               preactivation, precomputed, recurrence, spectra, stats, sweep, train)
+from . import (activations, atlas, chaos, datasets, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
+               preactivation, precomputed, recurrence, spectra, stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "exact", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network",
-           "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "datasets", "exact", "freeprob", "gaussian", "ginibre", "init",
+           "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats",
+           "sweep", "train", "trainability", "__version__"]
