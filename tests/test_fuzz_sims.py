@@ -184,10 +184,10 @@ spec("recurrence.diagonal_log_norm_trajectory", recurrence.diagonal_log_norm_tra
      c0=st.sampled_from([None, "abc", np.ones(3).astype(bool), np.full(3, NAN), np.zeros(3), np.ones(4)]),
      steps=bad_count(0))
 
-spec("recurrence.explosion_time", recurrence.explosion_time, dict(rho=1.05, threshold=10.0),
+spec("ginibre.explosion_time", ginibre.explosion_time, dict(rho=1.05, threshold=10.0),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([1.05, -1.0]))),
      threshold=bad_real(1.0, low_open=True))
-spec("recurrence.explosion_probability", recurrence.explosion_probability, dict(t=10.0, n=200, threshold=10.0),
+spec("ginibre.explosion_probability", ginibre.explosion_probability, dict(t=10.0, n=200, threshold=10.0),
      t=st.one_of(bad_real(0.0, arrays_ok=True), st.just(np.array([1.0, -1.0]))),
      n=st.one_of(bad_count(1, huge=False), st.integers(min_value=10**7 + 1, max_value=10**12)),
      threshold=bad_real(1.0, low_open=True), law=bad_choice(["exact", "gumbel", "gumbel-real"]))

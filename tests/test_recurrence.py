@@ -1,4 +1,4 @@
-"""Tests of initdyn.recurrence and init.rescaled_glorot (chapter 4, Bar et al. 2025).
+"""Tests of initdyn.recurrence, initdyn.ginibre and init.rescaled_glorot (chapter 4, Bar et al. 2025).
 
 Tolerances: Monte Carlo means are compared within 4 standard errors estimated from the sample
 (a false alarm rate below 1e-4 per check); probabilities within 3 binomial standard errors; sample
@@ -596,7 +596,7 @@ def test_explosion_time_bounds_the_worst_case_state_of_every_matrix():
     K, n = 10.0, 24
     A = 1.1 * gen.standard_normal((40, n, n)) / math.sqrt(n)
     rho = gin.spectral_radius(A, method="dense")
-    tau = rec.explosion_time(rho, threshold=K)
+    tau = gin.explosion_time(rho, threshold=K)
     assert np.all(np.isfinite(tau) == (rho > 1)) and np.sum(np.isfinite(tau)) >= 30
     for a, r, s in zip(A, rho, tau):
         if not np.isfinite(s):
@@ -605,8 +605,8 @@ def test_explosion_time_bounds_the_worst_case_state_of_every_matrix():
         assert r ** (t - 1) < K <= r**t * (1 + 1e-12)
         for tt in (t, t + 3):
             assert np.linalg.norm(np.linalg.matrix_power(a, tt), 2) >= K * (1 - 1e-9)
-    assert rec.explosion_time(math.e, threshold=math.e**3) == pytest.approx(3.0)
-    assert rec.explosion_time(0.99, threshold=10.0) == math.inf
+    assert gin.explosion_time(math.e, threshold=math.e**3) == pytest.approx(3.0)
+    assert gin.explosion_time(0.99, threshold=10.0) == math.inf
 
 
 def test_explosion_probability_matches_complex_ginibre_simulation():
@@ -617,44 +617,44 @@ def test_explosion_probability_matches_complex_ginibre_simulation():
     n, m, K = 48, 600, 10.0
     G = (gen.standard_normal((m, n, n)) + 1j * gen.standard_normal((m, n, n))) / math.sqrt(2 * n)
     rho = np.abs(np.linalg.eigvals(G)).max(axis=-1)
-    tau = rec.explosion_time(rho, threshold=K)
+    tau = gin.explosion_time(rho, threshold=K)
     for t in (25, 40, 80):
-        p = rec.explosion_probability(t, n, threshold=K)
+        p = gin.explosion_probability(t, n, threshold=K)
         lo, hi = stats.wilson_interval(np.sum(tau <= t), m, z=3.29)
         assert lo <= p <= hi, (t, p, lo, hi)
     # the check has power: the law at half the time (t = 20) lies outside the interval at t = 40
     lo, hi = stats.wilson_interval(np.sum(tau <= 40), m, z=3.29)
-    assert not lo <= rec.explosion_probability(20, n, threshold=K) <= hi
+    assert not lo <= gin.explosion_probability(20, n, threshold=K) <= hi
 
 
 def test_explosion_probability_limits_and_gumbel_form():
     n, K = 512, 10.0
-    assert rec.explosion_probability(0, n, threshold=K) == 0.0
-    p = rec.explosion_probability(np.arange(0, 400, 10), n, threshold=K)
+    assert gin.explosion_probability(0, n, threshold=K) == 0.0
+    p = gin.explosion_probability(np.arange(0, 400, 10), n, threshold=K)
     assert np.all(np.diff(p) >= 0) and p[-1] > 0.9
     t = np.array([20.0, 60.0, 150.0])
     for law, ens in (("gumbel", "complex"), ("gumbel-real", "real")):
-        np.testing.assert_allclose(rec.explosion_probability(t, n, threshold=K, law=law),
+        np.testing.assert_allclose(gin.explosion_probability(t, n, threshold=K, law=law),
                                    1 - gin.gumbel_cdf(K ** (1 / t), n, ensemble=ens), rtol=1e-12)
     # the O(sqrt n) scale: at t = tau_K(a_n), the time at which the Gumbel location a_n reaches K, the
     # complex-constant Gumbel probability is 1 - exp(-1) at every width
     for n in (256, 4096, 10**6):
-        t_star = rec.explosion_time(gin.gumbel_edge(n)[0], threshold=K)
-        assert rec.explosion_probability(t_star, n, threshold=K, law="gumbel") == pytest.approx(1 - math.exp(-1))
+        t_star = gin.explosion_time(gin.gumbel_edge(n)[0], threshold=K)
+        assert gin.explosion_probability(t_star, n, threshold=K, law="gumbel") == pytest.approx(1 - math.exp(-1))
     with pytest.raises(ValueError, match="n"):
-        rec.explosion_probability(10, 100, threshold=K, law="gumbel")
+        gin.explosion_probability(10, 100, threshold=K, law="gumbel")
 
 
 @pytest.mark.parametrize("call, arg, exc", [
-    (lambda: rec.explosion_time(1.1, threshold=1.0), "threshold", ValueError),
-    (lambda: rec.explosion_time(1.1, threshold="10"), "threshold", TypeError),
-    (lambda: rec.explosion_time([1.1, -1.0], threshold=10), "rho", ValueError),
-    (lambda: rec.explosion_time(np.nan, threshold=10), "rho", ValueError),
-    (lambda: rec.explosion_probability(-1, 10, threshold=10), "t", ValueError),
-    (lambda: rec.explosion_probability(1, 0, threshold=10), "n", ValueError),
-    (lambda: rec.explosion_probability(1, 10.0, threshold=10), "n", TypeError),
-    (lambda: rec.explosion_probability(1, 10, threshold=0.5), "threshold", ValueError),
-    (lambda: rec.explosion_probability(1, 200, threshold=10, law="real"), "law", ValueError),
+    (lambda: gin.explosion_time(1.1, threshold=1.0), "threshold", ValueError),
+    (lambda: gin.explosion_time(1.1, threshold="10"), "threshold", TypeError),
+    (lambda: gin.explosion_time([1.1, -1.0], threshold=10), "rho", ValueError),
+    (lambda: gin.explosion_time(np.nan, threshold=10), "rho", ValueError),
+    (lambda: gin.explosion_probability(-1, 10, threshold=10), "t", ValueError),
+    (lambda: gin.explosion_probability(1, 0, threshold=10), "n", ValueError),
+    (lambda: gin.explosion_probability(1, 10.0, threshold=10), "n", TypeError),
+    (lambda: gin.explosion_probability(1, 10, threshold=0.5), "threshold", ValueError),
+    (lambda: gin.explosion_probability(1, 200, threshold=10, law="real"), "law", ValueError),
 ])
 def test_explosion_bad_input(call, arg, exc):
     with pytest.raises(exc, match=arg):

@@ -12,8 +12,8 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.spectra`: simulated singular values of input-output Jacobians, any depth (chapter 2).
 - :mod:`initdyn.freeprob`: their wide-network law by free probability: moments, edge, atoms, density (chapter 2).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
-- :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling (chapter 4).
-- :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
+- :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling, explosion times (chapter 4).
+- :mod:`initdyn.recurrence`: long linear recurrences, their moments and memory horizons (chapter 4).
 - :mod:`initdyn.driven`: input-driven linear recurrences h_t = W h_{t-1} + U x_t, their exact and stationary variance (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
