@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the public API of recurrence, ginibre, chaos, piecewise, atlas, train and init.
+"""Property-based fuzzing of the public API of recurrence, driven, ginibre, chaos, piecewise, atlas, train and init.
 
 Two families of properties, both drawn by hypothesis:
 
@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, datasets, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
+from initdyn import atlas, chaos, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -184,20 +184,21 @@ spec("recurrence.diagonal_log_norm_trajectory", recurrence.diagonal_log_norm_tra
      c0=st.sampled_from([None, "abc", np.ones(3).astype(bool), np.full(3, NAN), np.zeros(3), np.ones(4)]),
      steps=bad_count(0))
 
-spec("recurrence.explosion_time", recurrence.explosion_time, dict(rho=1.05, threshold=10.0),
+spec("ginibre.explosion_time", ginibre.explosion_time, dict(rho=1.05, threshold=10.0),
      rho=st.one_of(bad_real(0.0, low_open=True, arrays_ok=True), st.just(np.array([1.05, -1.0]))),
      threshold=bad_real(1.0, low_open=True))
-spec("recurrence.explosion_probability", recurrence.explosion_probability, dict(t=10.0, n=200, threshold=10.0),
+spec("ginibre.explosion_probability", ginibre.explosion_probability, dict(t=10.0, n=200, threshold=10.0),
      t=st.one_of(bad_real(0.0, arrays_ok=True), st.just(np.array([1.0, -1.0]))),
      n=st.one_of(bad_count(1, huge=False), st.integers(min_value=10**7 + 1, max_value=10**12)),
      threshold=bad_real(1.0, low_open=True), law=bad_choice(["exact", "gumbel", "gumbel-real"]))
-spec("recurrence.driven_log_norm_trajectory", recurrence.driven_log_norm_trajectory,
+# driven
+spec("driven.driven_log_norm_trajectory", driven.driven_log_norm_trajectory,
      dict(W=G5, U=np.ones((5, 2)), steps=4, n_samples=3),
      W=bad_array((5, 5)), U=st.one_of(bad_array((5, 2)), st.just(np.ones((4, 2)))), steps=bad_count(0),
      n_samples=bad_count(1), rng=BAD_RNG)
-spec("recurrence.driven_log_variance", recurrence.driven_log_variance, dict(W=G5, U=np.ones((5, 2)), steps=4),
+spec("driven.driven_log_variance", driven.driven_log_variance, dict(W=G5, U=np.ones((5, 2)), steps=4),
      W=bad_array((5, 5)), U=st.one_of(bad_array((5, 2)), st.just(np.ones((4, 2)))), steps=bad_count(0))
-spec("recurrence.stationary_variance", recurrence.stationary_variance, dict(W=G5, U=np.ones((5, 2))),
+spec("driven.stationary_variance", driven.stationary_variance, dict(W=G5, U=np.ones((5, 2))),
      W=st.one_of(bad_array((5, 5)), st.just(np.ones((10**5, 2)))), U=st.one_of(bad_array((5, 2)), st.just(np.ones((4, 2)))))
 
 # chaos: classes and their methods
@@ -461,12 +462,12 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 
 
 # ---------------------------------------------------------------------------
-# Completeness: every public callable of the five modules is in the table
+# Completeness: every public callable of the modules in MODULES is in the table
 # ---------------------------------------------------------------------------
 
-MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas": atlas,
-           "train": train, "init": init, "precomputed": precomputed, "datasets": datasets,
-           "trainability": trainability}
+MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas":
+           atlas, "train": train, "init": init, "precomputed": precomputed, "datasets": datasets,
+           "trainability": trainability, "driven": driven}
 NOT_CALLED = {"chaos.LyapunovEstimate", "init.IIDLaw", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
               "train.Task", "train.TrainHistory", "train.RateGrid"}  # plain records (NamedTuple / dataclass): no checks of their own
 
@@ -601,9 +602,9 @@ def test_oversized_requests_are_refused_with_the_estimate(arg, call):
 
 
 UNBOUNDED = [
-    ("steps", lambda: recurrence.driven_log_norm_trajectory(np.eye(2), np.ones((2, 1)), 10**8, 1)),
-    ("steps", lambda: recurrence.driven_log_norm_trajectory(np.eye(500), np.ones((500, 1)), 10**6, 100)),
-    ("steps", lambda: recurrence.driven_log_variance(np.eye(2), np.ones((2, 1)), 10**8)),
+    ("steps", lambda: driven.driven_log_norm_trajectory(np.eye(2), np.ones((2, 1)), 10**8, 1)),
+    ("steps", lambda: driven.driven_log_norm_trajectory(np.eye(500), np.ones((500, 1)), 10**6, 100)),
+    ("steps", lambda: driven.driven_log_variance(np.eye(2), np.ones((2, 1)), 10**8)),
     ("p", lambda: TENT.power(10**9)),
     ("p", lambda: TENT.to_piecewise().power(60)),  # 2^60 pieces: refused when the pieces outgrow memory
     ("t_max", lambda: TENT.lap_counts(10**9)),

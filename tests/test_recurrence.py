@@ -1,4 +1,4 @@
-"""Tests of initdyn.recurrence and init.rescaled_glorot (chapter 4, Bar et al. 2025).
+"""Tests of initdyn.recurrence, initdyn.ginibre and init.rescaled_glorot (chapter 4, Bar et al. 2025).
 
 Tolerances: Monte Carlo means are compared within 4 standard errors estimated from the sample
 (a false alarm rate below 1e-4 per check); probabilities within 3 binomial standard errors; sample
@@ -596,7 +596,7 @@ def test_explosion_time_bounds_the_worst_case_state_of_every_matrix():
     K, n = 10.0, 24
     A = 1.1 * gen.standard_normal((40, n, n)) / math.sqrt(n)
     rho = gin.spectral_radius(A, method="dense")
-    tau = rec.explosion_time(rho, threshold=K)
+    tau = gin.explosion_time(rho, threshold=K)
     assert np.all(np.isfinite(tau) == (rho > 1)) and np.sum(np.isfinite(tau)) >= 30
     for a, r, s in zip(A, rho, tau):
         if not np.isfinite(s):
@@ -605,8 +605,8 @@ def test_explosion_time_bounds_the_worst_case_state_of_every_matrix():
         assert r ** (t - 1) < K <= r**t * (1 + 1e-12)
         for tt in (t, t + 3):
             assert np.linalg.norm(np.linalg.matrix_power(a, tt), 2) >= K * (1 - 1e-9)
-    assert rec.explosion_time(math.e, threshold=math.e**3) == pytest.approx(3.0)
-    assert rec.explosion_time(0.99, threshold=10.0) == math.inf
+    assert gin.explosion_time(math.e, threshold=math.e**3) == pytest.approx(3.0)
+    assert gin.explosion_time(0.99, threshold=10.0) == math.inf
 
 
 def test_explosion_probability_matches_complex_ginibre_simulation():
@@ -617,143 +617,45 @@ def test_explosion_probability_matches_complex_ginibre_simulation():
     n, m, K = 48, 600, 10.0
     G = (gen.standard_normal((m, n, n)) + 1j * gen.standard_normal((m, n, n))) / math.sqrt(2 * n)
     rho = np.abs(np.linalg.eigvals(G)).max(axis=-1)
-    tau = rec.explosion_time(rho, threshold=K)
+    tau = gin.explosion_time(rho, threshold=K)
     for t in (25, 40, 80):
-        p = rec.explosion_probability(t, n, threshold=K)
+        p = gin.explosion_probability(t, n, threshold=K)
         lo, hi = stats.wilson_interval(np.sum(tau <= t), m, z=3.29)
         assert lo <= p <= hi, (t, p, lo, hi)
     # the check has power: the law at half the time (t = 20) lies outside the interval at t = 40
     lo, hi = stats.wilson_interval(np.sum(tau <= 40), m, z=3.29)
-    assert not lo <= rec.explosion_probability(20, n, threshold=K) <= hi
+    assert not lo <= gin.explosion_probability(20, n, threshold=K) <= hi
 
 
 def test_explosion_probability_limits_and_gumbel_form():
     n, K = 512, 10.0
-    assert rec.explosion_probability(0, n, threshold=K) == 0.0
-    p = rec.explosion_probability(np.arange(0, 400, 10), n, threshold=K)
+    assert gin.explosion_probability(0, n, threshold=K) == 0.0
+    p = gin.explosion_probability(np.arange(0, 400, 10), n, threshold=K)
     assert np.all(np.diff(p) >= 0) and p[-1] > 0.9
     t = np.array([20.0, 60.0, 150.0])
     for law, ens in (("gumbel", "complex"), ("gumbel-real", "real")):
-        np.testing.assert_allclose(rec.explosion_probability(t, n, threshold=K, law=law),
+        np.testing.assert_allclose(gin.explosion_probability(t, n, threshold=K, law=law),
                                    1 - gin.gumbel_cdf(K ** (1 / t), n, ensemble=ens), rtol=1e-12)
     # the O(sqrt n) scale: at t = tau_K(a_n), the time at which the Gumbel location a_n reaches K, the
     # complex-constant Gumbel probability is 1 - exp(-1) at every width
     for n in (256, 4096, 10**6):
-        t_star = rec.explosion_time(gin.gumbel_edge(n)[0], threshold=K)
-        assert rec.explosion_probability(t_star, n, threshold=K, law="gumbel") == pytest.approx(1 - math.exp(-1))
+        t_star = gin.explosion_time(gin.gumbel_edge(n)[0], threshold=K)
+        assert gin.explosion_probability(t_star, n, threshold=K, law="gumbel") == pytest.approx(1 - math.exp(-1))
     with pytest.raises(ValueError, match="n"):
-        rec.explosion_probability(10, 100, threshold=K, law="gumbel")
+        gin.explosion_probability(10, 100, threshold=K, law="gumbel")
 
 
 @pytest.mark.parametrize("call, arg, exc", [
-    (lambda: rec.explosion_time(1.1, threshold=1.0), "threshold", ValueError),
-    (lambda: rec.explosion_time(1.1, threshold="10"), "threshold", TypeError),
-    (lambda: rec.explosion_time([1.1, -1.0], threshold=10), "rho", ValueError),
-    (lambda: rec.explosion_time(np.nan, threshold=10), "rho", ValueError),
-    (lambda: rec.explosion_probability(-1, 10, threshold=10), "t", ValueError),
-    (lambda: rec.explosion_probability(1, 0, threshold=10), "n", ValueError),
-    (lambda: rec.explosion_probability(1, 10.0, threshold=10), "n", TypeError),
-    (lambda: rec.explosion_probability(1, 10, threshold=0.5), "threshold", ValueError),
-    (lambda: rec.explosion_probability(1, 200, threshold=10, law="real"), "law", ValueError),
+    (lambda: gin.explosion_time(1.1, threshold=1.0), "threshold", ValueError),
+    (lambda: gin.explosion_time(1.1, threshold="10"), "threshold", TypeError),
+    (lambda: gin.explosion_time([1.1, -1.0], threshold=10), "rho", ValueError),
+    (lambda: gin.explosion_time(np.nan, threshold=10), "rho", ValueError),
+    (lambda: gin.explosion_probability(-1, 10, threshold=10), "t", ValueError),
+    (lambda: gin.explosion_probability(1, 0, threshold=10), "n", ValueError),
+    (lambda: gin.explosion_probability(1, 10.0, threshold=10), "n", TypeError),
+    (lambda: gin.explosion_probability(1, 10, threshold=0.5), "threshold", ValueError),
+    (lambda: gin.explosion_probability(1, 200, threshold=10, law="real"), "law", ValueError),
 ])
 def test_explosion_bad_input(call, arg, exc):
-    with pytest.raises(exc, match=arg):
-        call()
-
-
-# --------------------------------------------------------------------------------------------
-# the input-driven recurrence h_t = W h_{t-1} + U x_t (eq-ch4-driven)
-
-
-def _driven_cov(W, U, t):
-    S = np.zeros((W.shape[0],) * 2)
-    P = U.copy()
-    for _ in range(t):
-        S += P @ P.T
-        P = W @ P
-    return S
-
-
-@pytest.mark.parametrize("s", [0.8, 1.15])
-def test_driven_recurrence_matches_its_conditional_variance(s):
-    # Given W and U, h_t is Gaussian with covariance Sigma_t, so ||h_t||^2 has mean tr(Sigma_t) and variance
-    # 2 tr(Sigma_t^2) exactly.  The sample mean of N = 4000 sequences is then within 4 of its exact standard
-    # errors sqrt(2 tr(Sigma_t^2) / N) of tr(Sigma_t) (normal approximation of a mean of 4000 chi-square
-    # mixtures; a false alarm rate below 1e-4 per check).
-    gen = np.random.default_rng(13)
-    n, d, N = 20, 3, 4000
-    W = s * gen.standard_normal((n, n)) / math.sqrt(n)
-    U = gen.standard_normal((n, d)) / math.sqrt(d)
-    L = rec.driven_log_norm_trajectory(W, U, 60, N, rng=14)
-    theory = rec.driven_log_variance(W, U, 60)
-    assert L.shape == (N, 61) and theory.shape == (61,)
-    assert np.all(L[:, 0] == -np.inf) and theory[0] == -np.inf
-    for t in (1, 5, 20, 60):
-        S = _driven_cov(W, U, t)
-        assert math.exp(theory[t]) == pytest.approx(np.trace(S), rel=1e-10)
-        se = math.sqrt(2 * np.trace(S @ S) / N)
-        z = (np.exp(2 * L[:, t]).mean() - np.trace(S)) / se
-        assert abs(z) < 4, (t, z)
-
-
-def test_stationary_variance_is_the_limit_and_infinite_above_radius_one():
-    gen = np.random.default_rng(15)
-    n, d = 30, 5
-    G = gen.standard_normal((n, n)) / math.sqrt(n)
-    U = gen.standard_normal((n, d))
-    W = 0.7 * G
-    assert rec.stationary_variance(W, U) == pytest.approx(math.exp(rec.driven_log_variance(W, U, 400)[-1]), rel=1e-9)
-    rho = gin.spectral_radius(G, method="dense")
-    assert rec.stationary_variance(1.01 * G / rho, U) == math.inf
-    # normal W = s Q (Q orthogonal): W^k W^kT = s^2k I, so tr Sigma = ||U||_F^2 / (1 - s^2) exactly
-    Q = init.orthogonal((n, n), rng=3)
-    assert rec.stationary_variance(0.6 * Q, U) == pytest.approx(np.sum(U**2) / (1 - 0.36), rel=1e-10)
-    # a stack, with per-matrix U
-    out = rec.stationary_variance(np.stack([W, 1.2 * Q]), np.stack([U, U]))
-    assert out.shape == (2,) and out[1] == math.inf and out[0] == pytest.approx(rec.stationary_variance(W, U))
-
-
-def test_driven_recurrence_log_domain_and_shapes():
-    # W = 2 I over 3000 steps: ||h_t|| ~ 2^t |sum_k 2^-k x| (no overflow); and its theory (4^t - 1)/3 ||U||^2
-    U = np.array([[1.0], [0.0]])
-    L = rec.driven_log_norm_trajectory(2.0 * np.eye(2), U, 3000, 5, rng=0)
-    assert np.all(np.isfinite(L[:, 1:]))
-    np.testing.assert_allclose(L[:, -1] - L[:, -2], math.log(2.0), rtol=1e-9)
-    th = rec.driven_log_variance(2.0 * np.eye(2), U, 3000)
-    assert th[-1] == pytest.approx(3000 * math.log(4.0) - math.log(3.0), rel=1e-12)
-    # tiny and huge scales: the log-norms shift exactly with log c when W is scaled by 1 and U by c
-    gen = np.random.default_rng(1)
-    W = 0.5 * gen.standard_normal((4, 4)) / 2
-    U = gen.standard_normal((4, 2))
-    base = rec.driven_log_norm_trajectory(W, U, 30, 3, rng=7)
-    for c in (2.0**-900, 2.0**900):
-        np.testing.assert_allclose(rec.driven_log_norm_trajectory(W, U * c, 30, 3, rng=7)[:, 1:],
-                                   base[:, 1:] + math.log(c), rtol=1e-12, atol=1e-9)
-    # stacks: (m, n, n) with shared (n, d) or per-matrix (m, n, d) input weights
-    Ws = np.stack([W, 0.5 * W, W])
-    out = rec.driven_log_norm_trajectory(Ws, U, 5, 2, rng=0)
-    assert out.shape == (3, 2, 6)
-    assert rec.driven_log_variance(Ws, np.stack([U] * 3), 5).shape == (3, 6)
-    np.testing.assert_allclose(rec.driven_log_variance(Ws, U, 5)[1], rec.driven_log_variance(0.5 * W, U, 5))
-    # reproducible from an int seed, and a Generator continues its stream
-    np.testing.assert_array_equal(rec.driven_log_norm_trajectory(W, U, 5, 2, rng=3),
-                                  rec.driven_log_norm_trajectory(W, U, 5, 2, rng=np.random.default_rng(3)))
-
-
-@pytest.mark.parametrize("call, arg, exc", [
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((2, 1)), 5, 2), "U", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 0)), 5, 2), "U", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((2, 3, 1)), 5, 2), "U", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.ones((3, 2)), np.ones((3, 1)), 5, 2), "W", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 1)), -1, 2), "steps", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 1)), 5, 0), "n_samples", ValueError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 1)), 5, 2.0), "n_samples", TypeError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 1)), 5, 2, rng="x"), "rng", TypeError),
-    (lambda: rec.driven_log_norm_trajectory(np.eye(3), np.ones((3, 1)), 5, 10**9), "n_samples", ValueError),
-    (lambda: rec.driven_log_variance(np.eye(3), np.full((3, 1), np.nan), 5), "U", ValueError),
-    (lambda: rec.driven_log_variance(np.eye(3), np.ones((3, 1)), 10**10), "steps", ValueError),
-    (lambda: rec.stationary_variance(np.eye(3), "U"), "U", TypeError),
-])
-def test_driven_bad_input(call, arg, exc):
     with pytest.raises(exc, match=arg):
         call()

@@ -14,8 +14,9 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.datasets`: real data for training, scikit-learn's digits or a reader's own arrays.
 - :mod:`initdyn.trainability`: heat maps of the trainable (sigma_w2, depth) pairs, Schoenholz et al. (chapter 1).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
-- :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling (chapter 4).
-- :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
+- :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling, explosion times (chapter 4).
+- :mod:`initdyn.recurrence`: long linear recurrences, their moments and memory horizons (chapter 4).
+- :mod:`initdyn.driven`: input-driven linear recurrences h_t = W h_{t-1} + U x_t, their exact and stationary variance (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
 - :mod:`initdyn.precomputed`: results too costly for a chapter run, shipped as data files with their provenance.
@@ -27,10 +28,11 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, datasets, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
-               preactivation, precomputed, recurrence, spectra, stats, sweep, train, trainability)
+from . import (activations, atlas, chaos, datasets, driven, exact, freeprob, gaussian, ginibre, init, meanfield,
+               network, piecewise, preactivation, precomputed, recurrence, spectra, stats, sweep, train,
+               trainability)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "datasets", "exact", "freeprob", "gaussian", "ginibre", "init",
-           "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats",
-           "sweep", "train", "trainability", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "datasets", "driven", "exact", "freeprob", "gaussian", "ginibre",
+           "init", "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra",
+           "stats", "sweep", "train", "trainability", "__version__"]

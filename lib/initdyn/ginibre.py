@@ -1,4 +1,4 @@
-r"""Spectra of i.i.d. Gaussian (Ginibre, Glorot) matrices: the spectral radius and its Gumbel edge law.
+r"""Spectra of i.i.d. Gaussian (Ginibre, Glorot) matrices: the spectral radius, its Gumbel edge law, explosion times.
 
 An :math:`n \times n` matrix with i.i.d. :math:`\mathcal N(0, 1/n)` entries (Glorot weights of a
 square recurrent layer) has its eigenvalues spread over the unit disk (the circular law), but its
@@ -11,10 +11,15 @@ fluctuations (Rider 2003; Rider & Sinclair 2014 for real matrices).  This module
 * samples: :func:`spectral_radius` of given matrices, :func:`glorot_radii` and
   :func:`glorot_eigenvalues` of ensembles (drawn in chunks of at most 64 MB);
 * the rescaling of Bar et al. 2025 that puts :math:`\rho` below one with a chosen probability:
-  :func:`rescaling_radius` (the paper's Gumbel quantile, or the exact finite-n one).
+  :func:`rescaling_radius` (the paper's Gumbel quantile, or the exact finite-n one);
+* when the state of :math:`h_t = A h_{t-1}` explodes, read off the radius and its law:
+  :func:`explosion_time` (the step by which :math:`\rho^t` has reached a threshold, a bound on the
+  worst-case explosion time of one matrix) and :func:`explosion_probability` (its law over Glorot
+  matrices, from the edge law of the spectral radius: the :math:`t = O(\sqrt n)` scale).
 
-What these radii do to long recurrences (explosion times, memory horizons) is
-:mod:`initdyn.recurrence`; the rescaled initializer is :func:`initdyn.init.rescaled_glorot`.
+The trajectories of long recurrences themselves and their memory horizons are
+:mod:`initdyn.recurrence` (input-driven ones :mod:`initdyn.driven`); the rescaled initializer is
+:func:`initdyn.init.rescaled_glorot`.
 
 Argument checks: every argument is checked where it enters (``ValueError``/``TypeError`` naming it);
 requests whose arrays would exceed 4 GiB are refused up front with the estimate.
@@ -31,7 +36,7 @@ import numpy as np
 from scipy import optimize, special
 from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigs
 
-from ._validate import as_rng, check_choice, check_finite_array, check_int, check_nbytes
+from ._validate import as_rng, check_choice, check_finite_array, check_int, check_nbytes, check_real
 
 __all__ = [
     "ginibre_gamma",
@@ -45,6 +50,8 @@ __all__ = [
     "spectral_radius",
     "glorot_radii",
     "glorot_eigenvalues",
+    "explosion_time",
+    "explosion_probability",
 ]
 
 
@@ -429,3 +436,106 @@ def glorot_eigenvalues(n: int, n_samples: int, *, scale: float = 1.0, rng=None) 
         raise ValueError(f"scale: eigenvalues of modulus ~ scale = {s:g} overflow float64; use a smaller scale")
     order = np.lexsort((np.angle(out), -np.abs(out)), axis=-1)
     return np.take_along_axis(out, order, axis=-1)
+
+
+def explosion_time(rho, *, threshold) -> np.ndarray:
+    r"""The time :math:`\tau_K = \log K/\log\rho` at which :math:`\rho^t` reaches the threshold :math:`K`.
+
+    Implements equation ``eq-ch4-explosion`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
+
+    A bound on the explosion time of one matrix.  For every matrix :math:`\rho(A)^t = \rho(A^t) \le
+    \|A^t\|_2`, so the largest state that :math:`t` steps of :math:`h_t = A h_{t-1}` can reach from a
+    unit :math:`h_0`, :math:`\sup_{\|h_0\|=1}\|h_t\| = \|A^t\|_2`, is at least :math:`K` at *every*
+    step :math:`t \ge \tau_K`:
+
+    .. math:: T_K(A) = \min\{t : \|A^t\|_2 \ge K\} \le \lceil \tau_K \rceil, \qquad
+              \tau_K = \frac{\log K}{\log \rho(A)} \quad (\rho > 1),
+
+    and :math:`\tau_K = \infty` for :math:`\rho \le 1` (no bound: a matrix with :math:`\rho \le 1` can
+    still grow transiently).  A state from a fixed :math:`h_0` follows :math:`\rho^t` only up to the
+    prefactor of its top mode, so it crosses :math:`K` later than :math:`T_K` (chapter 4 measures by
+    how much).  With the edge law of this module, :math:`\rho \approx 1 +
+    \sqrt{\gamma_n/(4n)}` for a Glorot matrix and :math:`\tau_K \approx 2\log K\sqrt{n/\gamma_n}`: the
+    :math:`t = O(\sqrt n)` explosion of Bar et al. 2025 (arXiv 2505.19827, abstract: sequences of length
+    :math:`t = O(\sqrt n)` "are sufficient to induce instability"); its law over matrices is
+    :func:`explosion_probability`.  Evaluated at a quantile of the radius
+    (:func:`~initdyn.ginibre.rescaling_radius`) it is the time by which the bound has fired with that
+    probability.
+
+    Parameters
+    ----------
+    rho : float or array_like, > 0
+        Spectral radii (e.g. :func:`~initdyn.ginibre.glorot_radii`).
+    threshold : float > 1
+        The growth factor :math:`K` of the norm that counts as an explosion.
+
+    Returns
+    -------
+    float or ndarray (the shape of ``rho``); ``inf`` where :math:`\rho \le 1`.
+    """
+    r = check_finite_array(rho, "rho")
+    if np.any(r <= 0):
+        raise ValueError(f"rho: expected spectral radii > 0, got {r.min() if r.ndim else float(r)}")
+    K = check_real(threshold, "threshold", low=1.0, low_open=True)
+    with np.errstate(divide="ignore"):
+        log_r = np.log(np.where(r > 1, r, 2.0))
+        out = np.where(r > 1, math.log(K) / log_r, np.inf)
+    return float(out) if out.ndim == 0 else out
+
+
+def explosion_probability(t, n: int, *, threshold, law: str = "exact") -> np.ndarray:
+    r"""Probability that the bound :func:`explosion_time` has fired by step ``t``: :math:`P(\rho^t \ge K)`.
+
+    Implements equation ``eq-ch4-explosion-law`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
+
+    For :math:`A = G/\sqrt n` with radius law :math:`F_n(r) = P(\rho \le r)`,
+
+    .. math:: P\bigl(\tau_K \le t\bigr) = P\bigl(\rho \ge K^{1/t}\bigr) = 1 - F_n\bigl(K^{1/t}\bigr)
+              \;\le\; P\bigl(\|A^t\|_2 \ge K\bigr),
+
+    a lower bound on the probability that the worst-case state has grown by :math:`K` at step
+    :math:`t` (:func:`explosion_time`); it is 0 at :math:`t = 0` and rises on the scale
+    :math:`t \approx 2\log K\sqrt{n/\gamma_n}`, the :math:`t = O(\sqrt n)` of Bar et al. 2025.
+
+    Parameters
+    ----------
+    t : float or array_like, >= 0
+        Steps (real values are allowed: the law is a function of :math:`K^{1/t}`).
+    n : int >= 1
+        Width of the square Glorot matrix.
+    threshold : float > 1
+        The growth factor :math:`K`.
+    law : {"exact", "gumbel", "gumbel-real"}
+        :math:`F_n`: ``"exact"`` (default) the exact finite-n law of complex Ginibre radii
+        (:func:`~initdyn.ginibre.complex_ginibre_radius_cdf`, Kostlan 1992), exact for complex matrices and
+        close to the real law in the upper tail (chapter 4); ``"gumbel"`` Rider's Gumbel law with the complex
+        constants that Bar et al. use; ``"gumbel-real"`` the real-ensemble Gumbel law
+        (:func:`~initdyn.ginibre.gumbel_cdf`).  Both Gumbel laws need ``n >= 164``.
+
+    Returns
+    -------
+    float or ndarray (the shape of ``t``)
+    """
+    tt = check_finite_array(t, "t")
+    if np.any(tt < 0):
+        raise ValueError(f"t: expected steps >= 0, got {tt.min() if tt.ndim else float(tt)}")
+    n = check_int(n, "n", minimum=1)
+    K = check_real(threshold, "threshold", low=1.0, low_open=True)
+    check_choice(law, "law", ("exact", "gumbel", "gumbel-real"))
+    if law != "exact" and n < MIN_WIDTH_GUMBEL:
+        raise ValueError(f"n: the Gumbel laws need gamma_n > 0, that is n >= {MIN_WIDTH_GUMBEL}, got {n}; "
+                         "use law='exact'")
+    if law == "exact" and n > 10**7:
+        raise ValueError(f"n: the exact law costs O(sqrt(n log n)) incomplete-gamma terms per step; expected "
+                         f"n <= 1e7 for law='exact', got {n} (the Gumbel laws are O(1))")
+    pos = tt > 0
+    with np.errstate(divide="ignore", over="ignore"):
+        r = np.where(pos, np.exp(math.log(K) / np.where(pos, tt, 1.0)), np.inf)
+    fin = np.isfinite(r)
+    r_eval = np.where(fin, r, 1.0)
+    if law == "exact":
+        cdf = complex_ginibre_radius_cdf(r_eval, n)
+    else:
+        cdf = np.asarray(gumbel_cdf(r_eval, n, ensemble="complex" if law == "gumbel" else "real"))
+    out = np.where(fin, 1.0 - cdf, 0.0)
+    return float(out) if out.ndim == 0 else out

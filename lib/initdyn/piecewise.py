@@ -18,6 +18,8 @@ pieces of :math:`f^p` computes
 
 What these facts imply (Sharkovsky's order, Li-Yorke chaos, scrambled pairs, Lyapunov exponents,
 random maps and the probability of chaos) is :mod:`initdyn.chaos`.
+The arithmetic of the ReLU maps themselves (their linear pieces, the vectorized period-3 test of a
+block of maps, the orbit check) is the private module ``initdyn._relumap``.
 
 Argument checks: every argument is checked where it enters (``ValueError``/``TypeError`` naming it).
 Periods, iterates and compositions are at most :data:`MAX_PERIOD`; iterates whose pieces would exceed
@@ -32,6 +34,7 @@ import numbers
 
 import numpy as np
 
+from ._relumap import _check_orbits, _has_period3_block, _relu_pieces
 from ._validate import (MEMORY_LIMIT, check_count, check_finite_array, check_int, check_nbytes, check_real,
                         check_real_array)
 
@@ -358,40 +361,7 @@ def stack_lap_counts(maps, interval=None) -> np.ndarray:
     return np.array(out)
 
 
-def _relu_pieces(a, w, b, c):
-    """Sorted breakpoints, slopes and intercepts of sum_i a_i relu(w_i x + b_i) + c (batched, last axis = units).
-
-    Units with w_i = 0 are constant: they are folded into c and their breakpoint sent to +inf.
-    """
-    flat = w == 0
-    c = c + np.sum(np.where(flat, a * np.maximum(b, 0.0), 0.0), axis=-1)
-    a = np.where(flat, 0.0, a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(flat, np.inf, -b / np.where(flat, 1.0, w))
-    order = np.argsort(t, axis=-1, kind="stable")
-    t = np.take_along_axis(t, order, axis=-1)
-    a_s, w_s, b_s = (np.take_along_axis(v, order, axis=-1) for v in (a, w, b))
-    neg = w_s < 0
-    # Far left only the units with w < 0 are active; crossing t_i switches unit i on (w > 0) or off (w < 0).
-    s0 = np.sum(np.where(neg, a_s * w_s, 0.0), axis=-1)
-    d0 = np.sum(np.where(neg, a_s * b_s, 0.0), axis=-1) + c
-    ds = a_s * np.abs(w_s)
-    dd = np.sign(w_s) * a_s * b_s
-    slopes = np.concatenate([s0[..., None], s0[..., None] + np.cumsum(ds, axis=-1)], axis=-1)
-    inter = np.concatenate([d0[..., None], d0[..., None] + np.cumsum(dd, axis=-1)], axis=-1)
-    return t, slopes, inter
-
-
 OUTPUTS = ("linear", "relu")
-
-
-def _check_orbits(orbits, name):
-    """``ValueError`` naming ``name`` if an orbit (last axis: time) left the float range."""
-    bad = ~np.isfinite(orbits)
-    if np.any(bad):
-        step = int(np.argmax(np.any(bad.reshape(-1, orbits.shape[-1]), axis=0)))
-        raise ValueError(f"{name}: an orbit left the float range at step {step} (|x| > 1.8e308: the map expands "
-                         "without bound there); start closer to its invariant set or take fewer steps")
 
 
 class ReluMap:
@@ -600,7 +570,7 @@ class ReluMapEnsemble:
         out = np.zeros(len(self), dtype=bool)
         for start in range(0, len(self), chunk):
             sl = slice(start, start + chunk)
-            out[sl] = _has_period3_block(self.a[sl], self.w[sl], self.b[sl], self.c[sl])
+            out[sl] = _has_period3_block(self.a[sl], self.w[sl], self.b[sl], self.c[sl], POINT_TOL)
         return out
 
     def has_period(self, p) -> np.ndarray:
@@ -610,63 +580,6 @@ class ReluMapEnsemble:
         if p == 3 and self.width <= 24:
             return self.has_period3()
         return np.array([self[i].has_period(p) for i in range(len(self))])
-
-
-def _has_period3_block(a, w, b, c):
-    with np.errstate(over="ignore", invalid="ignore"):
-        t, s, d = _relu_pieces(a, w, b, c)
-    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(d))):
-        raise ValueError("a, w, b, c: the slopes sum a_i w_i or the intercepts of a map overflow float64; "
-                         "rescale the parameters")
-    m, k = s.shape
-    lo = np.concatenate([np.full((m, 1), -np.inf), t], axis=1)
-    hi = np.concatenate([t, np.full((m, 1), np.inf)], axis=1)
-    # Pairs (j0, j1): domain of x in I_j0 with s0 x + d0 in I_j1.
-    s0, d0 = s[:, :, None], d[:, :, None]
-    L1, R1 = lo[:, None, :], hi[:, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e1, e2 = (L1 - d0) / s0, (R1 - d0) / s0
-    pos = s0 > 0
-    plo = np.where(pos, e1, e2)
-    phi = np.where(pos, e2, e1)
-    zero = s0 == 0
-    inside = (d0 >= L1) & (d0 <= R1)
-    plo = np.where(zero, np.where(inside, -np.inf, np.inf), plo)
-    phi = np.where(zero, np.where(inside, np.inf, -np.inf), phi)
-    plo = np.maximum(plo, lo[:, :, None])
-    phi = np.minimum(phi, hi[:, :, None])
-    valid = plo <= phi
-    S2 = s[:, None, :] * s0
-    D2 = s[:, None, :] * d0 + d[:, None, :]
-    # Compact the valid pairs (the pieces of f^2) to the front.
-    valid = valid.reshape(m, k * k)
-    n_valid = valid.sum(axis=1)
-    kk = int(n_valid.max())
-    idx = np.argsort(~valid, axis=1, kind="stable")[:, :kk]
-    plo, phi, S2, D2 = (np.take_along_axis(v.reshape(m, k * k), idx, axis=1) for v in (plo, phi, S2, D2))
-    j0 = idx // k
-    S1, D1 = np.take_along_axis(s, j0, axis=1), np.take_along_axis(d, j0, axis=1)
-    ok_pair = np.arange(kk)[None, :] < n_valid[:, None]
-    # Triples: x = s2 (S2 x + D2) + d2.
-    s2, d2 = s[:, None, :], d[:, None, :]
-    S3 = s2 * S2[:, :, None]
-    D3 = s2 * D2[:, :, None] + d2
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        x = D3 / (1.0 - S3)
-        tol = POINT_TOL * (1.0 + np.abs(x))
-        y2 = S2[:, :, None] * x + D2[:, :, None]
-        y1 = S1[:, :, None] * x + D1[:, :, None]
-        hit = (
-            ok_pair[:, :, None]
-            & (S3 != 1.0)
-            & np.isfinite(x)
-            & (x >= plo[:, :, None] - tol)
-            & (x <= phi[:, :, None] + tol)
-            & (y2 >= lo[:, None, :] - POINT_TOL * (1 + np.abs(y2)))
-            & (y2 <= hi[:, None, :] + POINT_TOL * (1 + np.abs(y2)))
-            & (np.abs(y1 - x) > 1e3 * tol)
-        )
-    return hit.reshape(m, -1).any(axis=1)
 
 
 def tent_map(slope: float = 2.0) -> ReluMap:

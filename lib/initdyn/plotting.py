@@ -1,4 +1,4 @@
-"""Figure style and helpers shared by the chapters (needs matplotlib and seaborn).
+"""Figure style and helpers shared by the chapters (needs matplotlib and seaborn; IPython optional).
 
 Every chapter calls :func:`use_style` once and draws with the helpers here, so
 figures look alike and no plotting block is repeated across notebooks.  The
@@ -11,9 +11,17 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 
 from .stats import mean_interval
+
+try:
+    from IPython import get_ipython
+except ImportError:  # pragma: no cover - IPython is not a dependency of the library
+    get_ipython = None
 
 __all__ = ["use_style", "subplots", "theory_vs_simulation", "histogram_vs_density", "label",
            "log_histogram_vs_density", "Table"]
@@ -28,9 +36,6 @@ def use_style() -> None:
     In a notebook, figures are stored as "retina" PNGs (twice the 100 dpi of the page size, so
     200 dpi) that display at their nominal size and stay sharp at any zoom.
     """
-    import matplotlib as mpl
-    import seaborn as sns
-
     _inline_in_notebooks()
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     mpl.rcParams.update(
@@ -48,9 +53,7 @@ def use_style() -> None:
 
 def _inline_in_notebooks() -> None:
     """Inside a Jupyter kernel, draw figures inline even when MPLBACKEND=Agg is set in the environment."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is not a dependency of the library
+    if get_ipython is None:  # pragma: no cover - IPython is not installed
         return
     shell = get_ipython()
     if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
@@ -60,8 +63,6 @@ def _inline_in_notebooks() -> None:
 
 def subplots(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.4, **kwargs):
     """``plt.subplots`` with a panel size in inches and constrained layout; axes always an array."""
-    import matplotlib.pyplot as plt
-
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(width * ncols, height * nrows), layout="constrained", squeeze=False, **kwargs
     )

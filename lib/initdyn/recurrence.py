@@ -14,19 +14,14 @@ This module provides
   eigen-decomposition, ``method="eig"``), :func:`glorot_log_norms` (ensembles of Glorot
   recurrences, drawn in chunks), :func:`diagonal_log_norm_trajectory` (the diagonal, LRU-style
   variant, from :func:`initdyn.ginibre.glorot_eigenvalues`);
-* the price of rescaling: :func:`memory_horizon` (the spectral radius, its Gumbel edge law and the
-  rescaling factor itself are :mod:`initdyn.ginibre`);
-* when the state explodes: :func:`explosion_time` (the step by which :math:`\rho^t` has reached a
-  threshold, a bound on the worst-case explosion time of one matrix) and :func:`explosion_probability`
-  (its law over Glorot matrices, from the edge law of the spectral radius: the :math:`t = O(\sqrt n)`
-  scale);
-* the input-driven recurrence :math:`h_t = W h_{t-1} + U x_t`: :func:`driven_log_norm_trajectory`
-  (ensembles of input sequences, log domain), :func:`driven_log_variance` (its exact conditional second
-  moment at every step) and :func:`stationary_variance` (the limit, finite iff :math:`\rho(W) < 1`);
+* the price of rescaling: :func:`memory_horizon` (the spectral radius, its Gumbel edge law, the
+  rescaling factor itself and when the state explodes, :func:`~initdyn.ginibre.explosion_time` and
+  :func:`~initdyn.ginibre.explosion_probability`, are :mod:`initdyn.ginibre`);
 * exact finite-n moments :math:`\mathbb E\|A^t h\|^2` for :math:`t \le 6` (:func:`glorot_norm_moment`)
   and the one-mode saturation level of a tanh recurrence (:func:`tanh_saturation`).
 
-The initializer itself is :func:`initdyn.init.rescaled_glorot`.
+The input-driven recurrence :math:`h_t = W h_{t-1} + U x_t` is :mod:`initdyn.driven`; the initializer
+itself is :func:`initdyn.init.rescaled_glorot`.
 
 Argument checks: every argument is checked where it enters, with a ``ValueError`` or ``TypeError`` that
 names it, says what was expected and shows what was received.  Requests whose arrays would exceed
@@ -40,17 +35,15 @@ Defined in chapter 4.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-from scipy import linalg, special
+from scipy import special
 
+from ._eigmodes import _eig_active_steps, _eig_log_norms, _eig_modes
 from ._structured import safe_log_norm
-from ._validate import (as_rng, check_choice, check_count, check_finite_array, check_int, check_nbytes, check_real,
-                        check_work)
+from ._validate import as_rng, check_choice, check_finite_array, check_int, check_nbytes
 from .activations import get_activation
-from .ginibre import (MIN_WIDTH_GUMBEL, _check_matrices, _chunks, complex_ginibre_radius_cdf, gumbel_cdf,
-                      spectral_radius)
+from .ginibre import _check_matrices, _chunks
 
 __all__ = [
     "log_norm_trajectory",
@@ -60,96 +53,12 @@ __all__ = [
     "memory_horizon",
     "tanh_saturation",
     "diagonal_log_norm_trajectory",
-    "explosion_time",
-    "explosion_probability",
-    "driven_log_norm_trajectory",
-    "driven_log_variance",
-    "stationary_variance",
 ]
 
 
 #: Largest condition number of the eigenvector matrix accepted by ``method="eig"`` of
 #: :func:`log_norm_trajectory` (its relative error is about ``cond(V) * eps``, ~2e-8 here).
 EIG_MAX_COND = 1e8
-
-# modes whose term |lambda_i|^t |c_i| is below eps / sqrt(n) times the largest one are dropped: the
-# dropped part of ||V z|| is then at most cond(V) * eps relative, the accuracy of the method itself.
-_EPS = float(np.finfo(float).eps)
-
-
-def _eig_modes(A):
-    """Eigen-decomposition of one real matrix, LU of ``V`` and an estimate of ``cond_1(V)``."""
-    lam, V = np.linalg.eig(A)
-    lam = lam.astype(complex, copy=False)
-    V = V.astype(complex, copy=False)
-    with warnings.catch_warnings():  # an exactly singular V (defective A) is reported below
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        lu = linalg.lu_factor(V, check_finite=False)
-    gecon = linalg.lapack.get_lapack_funcs("gecon", (lu[0],))
-    rcond, _ = gecon(lu[0], float(np.abs(V).sum(axis=0).max()), norm="1")
-    cond = math.inf if not rcond > 0 else 1.0 / float(rcond)
-    return lam, V, lu, cond
-
-
-def _eig_active_steps(lam, steps: int) -> int:
-    """Estimated number of (mode, step) pairs ``method="eig"`` works on (for ``method="auto"``)."""
-    with np.errstate(divide="ignore"):
-        gap = np.max(np.log(np.abs(lam))) - np.log(np.abs(lam))
-    reach = -math.log(_EPS / math.sqrt(lam.size)) + 10.0  # + 10: spread of log|c_i| (a heuristic)
-    with np.errstate(divide="ignore"):
-        horizon = np.where(gap > 0, reach / np.where(gap > 0, gap, 1.0), np.inf)
-    return int(np.minimum(float(steps), np.floor(horizon)).sum())
-
-
-def _eig_log_norms(lam, V, lu, X, steps: int, out, budget_bytes: float = 64e6) -> None:
-    r"""Fill ``out[:, 1:]`` (shape (k, steps + 1)) with :math:`\log\|V \Lambda^t V^{-1} x_j\|`.
-
-    Real ``A``: conjugate pairs are folded, :math:`h_t = \sum_{\text{real}} v_i z_i +
-    2\,\mathrm{Re}\sum_{\mathrm{Im}\lambda_i>0} v_i z_i`, so each block is one real product
-    ``[Re V, -Im V] @ [Re z; Im z]``.  Per state and step the largest term
-    :math:`\log(|c_i||\lambda_i|^t)` is factored out, so nothing overflows or underflows.
-    """
-    n, k = X.shape[1], X.shape[0]
-    c = linalg.lu_solve(lu, X.T.astype(complex), check_finite=False)  # (n, k)
-    keep = lam.imag >= 0
-    lam, c, V = lam[keep], c[keep] * np.where(lam[keep].imag > 0, 2.0, 1.0)[:, None], V[:, keep]
-    with np.errstate(divide="ignore"):
-        loglam, logc = np.log(np.abs(lam)), np.log(np.abs(c))
-    arg, argc = np.angle(lam), np.angle(c)
-    log_thr = math.log(_EPS / math.sqrt(n))
-    t0, p, idx, W = 1, lam.size, None, None
-    while t0 <= steps:
-        tb = int(max(1, min(steps + 1 - t0, budget_bytes // (8.0 * k * (6 * p + 2 * n)))))
-        t1 = t0 + tb - 1
-        # mode i can be dropped on [t0, t1] if, for every state j, L_ij(t) - L_lj(t) < log_thr at both
-        # ends, where l = argmax_i L_ij(t1): the difference is linear in t, and L_lj(t) <= max_i L_ij(t)
-        with np.errstate(invalid="ignore"):
-            L0, L1 = logc + t0 * loglam[:, None], logc + t1 * loglam[:, None]
-            top = np.argmax(L1, axis=0)
-            cols = np.arange(k)
-            active = np.any((L0 - L0[top, cols] >= log_thr) | (L1 - L1[top, cols] >= log_thr), axis=1)
-        new = np.flatnonzero(active)
-        if idx is None or not np.array_equal(new, idx):
-            idx, p = new, new.size
-            W = np.concatenate([V.real[:, idx], -V.imag[:, idx]], axis=1)  # (n, 2p)
-        t = np.arange(t0, t1 + 1, dtype=float)
-        if p == 0:  # every state has been mapped exactly to zero
-            out[:, t0:t1 + 1] = -np.inf
-            t0 = t1 + 1
-            continue
-        L = logc[idx, :, None] + t * loglam[idx, None, None]  # (p, k, tb)
-        M = L.max(axis=0)  # (k, tb)
-        alive = np.isfinite(M)
-        Ms = np.where(alive, M, 0.0)
-        with np.errstate(invalid="ignore"):
-            mag = np.exp(L - Ms)
-        mag = np.where(alive, mag, 0.0)
-        ph = argc[idx, :, None] + t * arg[idx, None, None]
-        Z = np.concatenate([mag * np.cos(ph), mag * np.sin(ph)], axis=0).reshape(2 * p, k * tb)
-        r = np.linalg.norm(W @ Z, axis=0).reshape(k, tb)
-        with np.errstate(divide="ignore"):
-            out[:, t0:t1 + 1] = np.where(alive & (r > 0), Ms + np.log(np.where(r > 0, r, 1.0)), -np.inf)
-        t0 = t1 + 1
 
 
 def log_norm_trajectory(A, h0, steps, *, activation=None, method: str = "power") -> np.ndarray:
@@ -617,307 +526,3 @@ def diagonal_log_norm_trajectory(lam, c0, steps) -> np.ndarray:
         e = np.where(t[:, None] == 0, 2.0 * logc[..., None, :], e)  # 0 * log 0 is 0 at t = 0
         out[..., t0:t0 + t.size] = 0.5 * special.logsumexp(e, axis=-1)
     return out
-
-
-def explosion_time(rho, *, threshold) -> np.ndarray:
-    r"""The time :math:`\tau_K = \log K/\log\rho` at which :math:`\rho^t` reaches the threshold :math:`K`.
-
-    Implements equation ``eq-ch4-explosion`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
-
-    A bound on the explosion time of one matrix.  For every matrix :math:`\rho(A)^t = \rho(A^t) \le
-    \|A^t\|_2`, so the largest state that :math:`t` steps of :math:`h_t = A h_{t-1}` can reach from a
-    unit :math:`h_0`, :math:`\sup_{\|h_0\|=1}\|h_t\| = \|A^t\|_2`, is at least :math:`K` at *every*
-    step :math:`t \ge \tau_K`:
-
-    .. math:: T_K(A) = \min\{t : \|A^t\|_2 \ge K\} \le \lceil \tau_K \rceil, \qquad
-              \tau_K = \frac{\log K}{\log \rho(A)} \quad (\rho > 1),
-
-    and :math:`\tau_K = \infty` for :math:`\rho \le 1` (no bound: a matrix with :math:`\rho \le 1` can
-    still grow transiently).  A state from a fixed :math:`h_0` follows :math:`\rho^t` only up to the
-    prefactor of its top mode, so it crosses :math:`K` later than :math:`T_K` (chapter 4 measures by
-    how much).  With the edge law of :mod:`initdyn.ginibre`, :math:`\rho \approx 1 +
-    \sqrt{\gamma_n/(4n)}` for a Glorot matrix and :math:`\tau_K \approx 2\log K\sqrt{n/\gamma_n}`: the
-    :math:`t = O(\sqrt n)` explosion of Bar et al. 2025 (arXiv 2505.19827, abstract: sequences of length
-    :math:`t = O(\sqrt n)` "are sufficient to induce instability"); its law over matrices is
-    :func:`explosion_probability`.  Evaluated at a quantile of the radius
-    (:func:`~initdyn.ginibre.rescaling_radius`) it is the time by which the bound has fired with that
-    probability.
-
-    Parameters
-    ----------
-    rho : float or array_like, > 0
-        Spectral radii (e.g. :func:`~initdyn.ginibre.glorot_radii`).
-    threshold : float > 1
-        The growth factor :math:`K` of the norm that counts as an explosion.
-
-    Returns
-    -------
-    float or ndarray (the shape of ``rho``); ``inf`` where :math:`\rho \le 1`.
-    """
-    r = check_finite_array(rho, "rho")
-    if np.any(r <= 0):
-        raise ValueError(f"rho: expected spectral radii > 0, got {r.min() if r.ndim else float(r)}")
-    K = check_real(threshold, "threshold", low=1.0, low_open=True)
-    with np.errstate(divide="ignore"):
-        log_r = np.log(np.where(r > 1, r, 2.0))
-        out = np.where(r > 1, math.log(K) / log_r, np.inf)
-    return float(out) if out.ndim == 0 else out
-
-
-def explosion_probability(t, n: int, *, threshold, law: str = "exact") -> np.ndarray:
-    r"""Probability that the bound :func:`explosion_time` has fired by step ``t``: :math:`P(\rho^t \ge K)`.
-
-    Implements equation ``eq-ch4-explosion-law`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
-
-    For :math:`A = G/\sqrt n` with radius law :math:`F_n(r) = P(\rho \le r)`,
-
-    .. math:: P\bigl(\tau_K \le t\bigr) = P\bigl(\rho \ge K^{1/t}\bigr) = 1 - F_n\bigl(K^{1/t}\bigr)
-              \;\le\; P\bigl(\|A^t\|_2 \ge K\bigr),
-
-    a lower bound on the probability that the worst-case state has grown by :math:`K` at step
-    :math:`t` (:func:`explosion_time`); it is 0 at :math:`t = 0` and rises on the scale
-    :math:`t \approx 2\log K\sqrt{n/\gamma_n}`, the :math:`t = O(\sqrt n)` of Bar et al. 2025.
-
-    Parameters
-    ----------
-    t : float or array_like, >= 0
-        Steps (real values are allowed: the law is a function of :math:`K^{1/t}`).
-    n : int >= 1
-        Width of the square Glorot matrix.
-    threshold : float > 1
-        The growth factor :math:`K`.
-    law : {"exact", "gumbel", "gumbel-real"}
-        :math:`F_n`: ``"exact"`` (default) the exact finite-n law of complex Ginibre radii
-        (:func:`~initdyn.ginibre.complex_ginibre_radius_cdf`, Kostlan 1992), exact for complex matrices and
-        close to the real law in the upper tail (chapter 4); ``"gumbel"`` Rider's Gumbel law with the complex
-        constants that Bar et al. use; ``"gumbel-real"`` the real-ensemble Gumbel law
-        (:func:`~initdyn.ginibre.gumbel_cdf`).  Both Gumbel laws need ``n >= 164``.
-
-    Returns
-    -------
-    float or ndarray (the shape of ``t``)
-    """
-    tt = check_finite_array(t, "t")
-    if np.any(tt < 0):
-        raise ValueError(f"t: expected steps >= 0, got {tt.min() if tt.ndim else float(tt)}")
-    n = check_int(n, "n", minimum=1)
-    K = check_real(threshold, "threshold", low=1.0, low_open=True)
-    check_choice(law, "law", ("exact", "gumbel", "gumbel-real"))
-    if law != "exact" and n < MIN_WIDTH_GUMBEL:
-        raise ValueError(f"n: the Gumbel laws need gamma_n > 0, that is n >= {MIN_WIDTH_GUMBEL}, got {n}; "
-                         "use law='exact'")
-    if law == "exact" and n > 10**7:
-        raise ValueError(f"n: the exact law costs O(sqrt(n log n)) incomplete-gamma terms per step; expected "
-                         f"n <= 1e7 for law='exact', got {n} (the Gumbel laws are O(1))")
-    pos = tt > 0
-    with np.errstate(divide="ignore", over="ignore"):
-        r = np.where(pos, np.exp(math.log(K) / np.where(pos, tt, 1.0)), np.inf)
-    fin = np.isfinite(r)
-    r_eval = np.where(fin, r, 1.0)
-    if law == "exact":
-        cdf = complex_ginibre_radius_cdf(r_eval, n)
-    else:
-        cdf = np.asarray(gumbel_cdf(r_eval, n, ensemble="complex" if law == "gumbel" else "real"))
-    out = np.where(fin, 1.0 - cdf, 0.0)
-    return float(out) if out.ndim == 0 else out
-
-
-def _pow2_split(M, axes):
-    """``M = 2**e * M'`` with ``max|M'|`` in [1/2, 1) per matrix (``e`` 0 for a zero matrix), exactly."""
-    big = np.max(np.abs(M), axis=axes, keepdims=True)
-    e = np.frexp(np.where(big > 0, big, 1.0))[1]
-    return np.ldexp(M, -e), e
-
-
-def _check_driven(W, U):
-    """Validate ``W`` (n, n) or (m, n, n) and ``U`` (n, d) or (m, n, d); return them as 3-D stacks."""
-    W = check_finite_array(W, "W", ndim=(2, 3))
-    if W.shape[-1] != W.shape[-2] or W.shape[-1] == 0 or (W.ndim == 3 and W.shape[0] == 0):
-        raise ValueError(f"W: expected non-empty square matrices (n, n) or a stack (m, n, n), got shape {W.shape}")
-    U = check_finite_array(U, "U", ndim=(2, 3))
-    n = W.shape[-1]
-    if U.shape[-2] != n or U.shape[-1] == 0:
-        raise ValueError(f"U: expected input weights of shape (n, d) = ({n}, d >= 1) (fan_out, fan_in), "
-                         f"got shape {U.shape}")
-    if U.ndim == 3 and (W.ndim != 3 or U.shape[0] != W.shape[0]):
-        raise ValueError(f"U: a (m, n, d) stack needs a stack W of the same m, got U {U.shape} and W {W.shape}")
-    Ws = W if W.ndim == 3 else W[None]
-    Us = U if U.ndim == 3 else np.broadcast_to(U, (Ws.shape[0],) + U.shape)
-    return W, U, Ws, Us
-
-
-def driven_log_norm_trajectory(W, U, steps, n_samples, *, rng=None) -> np.ndarray:
-    r""":math:`\log\|h_t\|` of the input-driven recurrence :math:`h_t = W h_{t-1} + U x_t`, :math:`h_0 = 0`.
-
-    Implements the recurrence of equation ``eq-ch4-driven`` of chapter 4
-    (:doc:`/notebooks/04-glorot-recurrences`).
-
-    The inputs :math:`x_t \sim \mathcal N(0, I_d)` are i.i.d. over steps and over the ``n_samples``
-    input sequences (drawn from ``rng``); ``W`` and ``U`` are fixed.  The state is kept as
-    :math:`h_t = e^{L_t} u_t` with :math:`\|u_t\| = 1`: with :math:`W = 2^{e}W'` and :math:`U = 2^{f}U'`
-    (exact power-of-two splits),
-
-    .. math:: h_t = e^{\ell_1}\,\hat w + e^{\ell_2}\,\hat z,\qquad
-              \ell_1 = L_{t-1} + e\log 2 + \log\|W'u_{t-1}\|,\quad
-              \ell_2 = f\log 2 + \log\|U'x_t\|,
-
-    and :math:`L_t = M + \log\|e^{\ell_1 - M}\hat w + e^{\ell_2 - M}\hat z\|`, :math:`M = \max(\ell_1,
-    \ell_2)`: no term exceeds one, so nothing overflows or underflows however far the state grows or
-    decays (a Glorot ``W`` at :math:`10^5` steps, or entries near the ends of the float range).  Cost: one
-    (batched) product of the ``(n_samples, n)`` states with :math:`W^T` and one with :math:`U^T` per step.
-
-    Parameters
-    ----------
-    W : array_like, shape (n, n) or (m, n, n)
-        Recurrent weights (shape ``(fan_out, fan_in) = (n, n)``), or a stack of ``m``.
-    U : array_like, shape (n, d) or (m, n, d)
-        Input weights, shape ``(fan_out, fan_in) = (n, d)``, shared by a stack ``W`` or one per matrix.
-    steps : int >= 0
-    n_samples : int >= 1
-        Independent input sequences per matrix.
-    rng : numpy.random.Generator, int seed or None
-
-    Returns
-    -------
-    ndarray, shape (n_samples, steps + 1) for one ``W``, (m, n_samples, steps + 1) for a stack
-        ``-inf`` at :math:`t = 0` (:math:`h_0 = 0`); finite afterwards (almost surely, for ``U != 0``).
-    """
-    W, U, Ws, Us = _check_driven(W, U)
-    steps = check_count(steps, "steps", minimum=0)
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    m, n, d = Ws.shape[0], Ws.shape[-1], Us.shape[-1]
-    check_work(2 * m * n_samples * n * (n + d) * steps, "steps", steps,
-               what=f"{steps} steps of {m * n_samples} states of size {n}", reduce="steps, n_samples or n")
-    check_nbytes(8 * m * n_samples * (steps + 1), "steps", steps,
-                 what=f"the output of {m * n_samples} trajectories of {steps} + 1 log-norms", reduce="steps or n_samples")
-    check_nbytes(8 * m * n_samples * (4 * n + d), "n_samples", n_samples,
-                 what=f"the work arrays of {m * n_samples} states of size {n}", reduce="n_samples")
-    gen = as_rng(rng)
-    Wp, e_w = _pow2_split(Ws, (-2, -1))
-    Up, e_u = _pow2_split(Us, (-2, -1))
-    wt = np.ascontiguousarray(np.swapaxes(Wp, -1, -2))
-    ut = np.ascontiguousarray(np.swapaxes(Up, -1, -2))
-    log2 = math.log(2.0)
-    cw = e_w[:, :, 0] * log2  # (m, 1)
-    cu = e_u[:, :, 0] * log2
-    out = np.empty((m, n_samples, steps + 1))
-    out[..., 0] = -np.inf
-    L = np.full((m, n_samples), -np.inf)
-    u = np.zeros((m, n_samples, n))
-    for t in range(1, steps + 1):
-        x = gen.standard_normal((m, n_samples, d))
-        w = u @ wt
-        z = x @ ut
-        rw = np.linalg.norm(w, axis=-1)
-        rz = np.linalg.norm(z, axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            l1 = np.where(rw > 0, L + cw + np.log(np.where(rw > 0, rw, 1.0)), -np.inf)
-            l2 = np.where(rz > 0, cu + np.log(np.where(rz > 0, rz, 1.0)), -np.inf)
-            M = np.maximum(l1, l2)
-            alive = np.isfinite(M)
-            Ms = np.where(alive, M, 0.0)
-            a1 = np.where(rw > 0, np.exp(l1 - Ms) / np.where(rw > 0, rw, 1.0), 0.0)
-            a2 = np.where(rz > 0, np.exp(l2 - Ms) / np.where(rz > 0, rz, 1.0), 0.0)
-        v = a1[..., None] * w + a2[..., None] * z
-        r = np.linalg.norm(v, axis=-1)
-        ok = alive & (r > 0)
-        with np.errstate(divide="ignore"):
-            L = np.where(ok, Ms + np.log(np.where(ok, r, 1.0)), -np.inf)
-        u = np.where(ok[..., None], v / np.where(ok, r, 1.0)[..., None], 0.0)
-        out[..., t] = L
-    return out[0] if W.ndim == 2 else out
-
-
-def driven_log_variance(W, U, steps) -> np.ndarray:
-    r""":math:`\log\mathbb E[\|h_t\|^2 \mid W, U]` of :math:`h_t = W h_{t-1} + U x_t`, :math:`h_0 = 0`, :math:`t = 0..T`.
-
-    Implements equation ``eq-ch4-driven`` of chapter 4 (:doc:`/notebooks/04-glorot-recurrences`).
-
-    With i.i.d. :math:`x_t \sim \mathcal N(0, I_d)`, :math:`h_t = \sum_{k=0}^{t-1} W^k U x_{t-k}` is
-    Gaussian with covariance :math:`\Sigma_t = \sum_{k<t} W^k U U^T W^{kT}`, so
-
-    .. math:: \mathbb E[\|h_t\|^2 \mid W, U] = \operatorname{tr}\Sigma_t = \sum_{k=0}^{t-1}\|W^k U\|_F^2,
-
-    exactly, for every :math:`W` (what :func:`driven_log_norm_trajectory` samples).  Bounded as
-    :math:`t \to \infty` iff :math:`\rho(W) < 1` (the limit is :func:`stationary_variance`); for
-    :math:`\rho > 1` it grows like :math:`\rho^{2t}`.  The powers are accumulated with a renormalised
-    :math:`P_k = W^k U` and the sum as a running log-sum-exp, so nothing overflows at any length.  Cost:
-    :math:`O(n^2 d)` per step and matrix.
-
-    Parameters
-    ----------
-    W : array_like, shape (n, n) or (m, n, n)
-    U : array_like, shape (n, d) or (m, n, d)
-    steps : int >= 0
-
-    Returns
-    -------
-    ndarray, shape (steps + 1,) or (m, steps + 1); ``-inf`` at :math:`t = 0`.
-    """
-    W, U, Ws, Us = _check_driven(W, U)
-    steps = check_count(steps, "steps", minimum=0)
-    m, n, d = Ws.shape[0], Ws.shape[-1], Us.shape[-1]
-    check_work(2 * m * n * n * d * steps, "steps", steps, what=f"{steps} products W^k U of size {n} x {d}",
-               reduce="steps or the size of W and U")
-    check_nbytes(8 * m * (steps + 1), "steps", steps, what=f"the output of {m} x ({steps} + 1) log-moments",
-                 reduce="steps")
-    check_nbytes(8 * m * n * d * 3, "U", f"shape {U.shape}", what="the work arrays of the powers W^k U",
-                 reduce="the size of W or U")
-    Wp, e_w = _pow2_split(Ws, (-2, -1))
-    P, e_u = _pow2_split(Us, (-2, -1))
-    log2 = math.log(2.0)
-    c = e_u[:, 0, 0] * log2  # log-scale of P_k = e^c P
-    cw = e_w[:, 0, 0] * log2
-    terms = np.empty((m, steps))  # log ||W^k U||_F^2, k = 0..steps-1
-    for k in range(steps):
-        f = np.linalg.norm(P, axis=(-2, -1))
-        with np.errstate(divide="ignore"):
-            terms[:, k] = np.where(f > 0, 2.0 * (c + np.log(np.where(f > 0, f, 1.0))), -np.inf)
-        if k + 1 < steps:
-            P = Wp @ (P / np.where(f > 0, f, 1.0)[:, None, None])
-            c = np.where(f > 0, c + np.log(np.where(f > 0, f, 1.0)) + cw, -np.inf)
-    out = np.empty((m, steps + 1))
-    out[:, 0] = -np.inf
-    if steps:
-        out[:, 1:] = np.logaddexp.accumulate(terms, axis=-1)
-    return out[0] if W.ndim == 2 else out
-
-
-def stationary_variance(W, U) -> np.ndarray:
-    r"""The stationary :math:`\lim_{t\to\infty}\mathbb E[\|h_t\|^2 \mid W, U]` of :math:`h_t = W h_{t-1} + U x_t`.
-
-    Implements the limit in equation ``eq-ch4-driven`` of chapter 4
-    (:doc:`/notebooks/04-glorot-recurrences`).
-
-    For :math:`\rho(W) < 1` the covariance of :func:`driven_log_variance` converges to the solution of the
-    discrete Lyapunov equation :math:`\Sigma = W\Sigma W^T + UU^T` (``scipy.linalg.solve_discrete_lyapunov``),
-    and the result is :math:`\operatorname{tr}\Sigma = \sum_{k\ge0}\|W^kU\|_F^2`; for :math:`\rho(W) \ge 1`
-    the sum diverges and the result is ``inf``.  At infinite width, for :math:`W = sG/\sqrt n` and
-    :math:`U` with :math:`\mathbb E\,UU^T = q I`, the planar (Wick) term gives
-    :math:`\operatorname{tr}\Sigma/n \to q/(1 - s^2)`.  ``U`` is split exactly as :math:`2^f U'`, so only a
-    trace beyond the float range gives ``inf`` for :math:`\rho < 1`.  Cost: :math:`O(n^3)` per matrix
-    (dense eigenvalues and a Schur-based Lyapunov solve).
-
-    Parameters
-    ----------
-    W : array_like, shape (n, n) or (m, n, n)
-    U : array_like, shape (n, d) or (m, n, d)
-
-    Returns
-    -------
-    float, or ndarray of shape (m,) for a stack
-    """
-    W, U, Ws, Us = _check_driven(W, U)
-    m, n = Ws.shape[0], Ws.shape[-1]
-    check_nbytes(8 * n * n * 12, "W", f"shape {W.shape}", what="the Lyapunov solver's work arrays for one matrix",
-                 reduce="n")
-    rho = np.atleast_1d(spectral_radius(Ws, method="dense"))
-    out = np.full(m, np.inf)
-    for i in range(m):
-        if not rho[i] < 1:
-            continue
-        Up, e_u = _pow2_split(Us[i], (-2, -1))
-        S = linalg.solve_discrete_lyapunov(Ws[i], Up @ Up.T)
-        with np.errstate(over="ignore"):
-            out[i] = np.ldexp(float(np.trace(S)), 2 * int(e_u[0, 0]))
-    return float(out[0]) if W.ndim == 2 else out
