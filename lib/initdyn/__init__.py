@@ -16,6 +16,7 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.recurrence`: long linear recurrences, explosion times and memory horizons (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
+- :mod:`initdyn.chaoslimit`: the Gaussian-process limit of random recurrent maps, random maps of the plane (chapter 5).
 - :mod:`initdyn.precomputed`: results too costly for a chapter run, shipped as data files with their provenance.
 - :mod:`initdyn.sweep`: parameter sweeps with one seed per point, serially or on any executor.
 - :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
@@ -25,9 +26,9 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
+from . import (activations, atlas, chaos, chaoslimit, exact, freeprob, gaussian, ginibre, init, meanfield, network, piecewise,
                preactivation, precomputed, recurrence, spectra, stats, sweep, train)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "exact", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network",
+__all__ = ["activations", "atlas", "chaos", "chaoslimit", "exact", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network",
            "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train", "__version__"]
