@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
+from initdyn import atlas, chaos, chaoslimit, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -458,6 +458,53 @@ spec("init.rescaled_glorot+options", init.rescaled_glorot, dict(shape=(8, 8)),
 
 # Arguments deliberately without a bad-value strategy: the seed of atlas_table accepts any int >= 0,
 # ginibre_gamma/gumbel_edge accept arrays of widths, and these legal extremes are covered below.
+
+# chaoslimit
+LIM = chaoslimit.sample_relu_map_limit(n_samples=3, n_grid=16, n_modes=4, rng=0)
+ND = chaoslimit.random_relu_map_nd(width=3, n_samples=2, rng=0)
+VAR = dict(sigma_w2=bad_real(0.0, 1e150, low_open=True), sigma_b2=bad_real(0.0, 1e150, low_open=True),
+           sigma_a2=bad_real(0.0, 1e150, low_open=True), sigma_c2=bad_real(0.0, 1e150))
+spec("chaoslimit.relu_map_kernel", chaoslimit.relu_map_kernel, dict(x=np.array([0.5, 0.6]), y=np.array([0.1, 0.2])),
+     x=bad_array((2,), ndim_strict=False).filter(lambda v: v is not None),
+     y=st.one_of(bad_array((3,), ndim_strict=False), st.just(np.ones(3))), **VAR)
+spec("chaoslimit.limit_variances", chaoslimit.limit_variances, dict(width=3),
+     width=bad_count(1, huge=False), init=st.sampled_from(["bogus", None, 3, "orthogonal", init.orthogonal]),
+     gain=bad_real(0.0, 1e75, low_open=True))
+spec("chaoslimit.sample_relu_map_limit", chaoslimit.sample_relu_map_limit, dict(n_samples=2, n_grid=16, n_modes=4),
+     n_samples=bad_count(1), n_grid=st.one_of(bad_count(8), st.sampled_from([10, 30, 2**21])),
+     n_modes=st.one_of(bad_count(1, huge=False), st.just(8)), rng=BAD_RNG, **VAR)
+spec("chaoslimit.LimitMapEnsemble", lambda **kw: chaoslimit.LimitMapEnsemble(**kw),
+     dict(nodes=np.array([0.0, 1.0]), values=np.zeros((1, 2)), slope_left=np.zeros(1), slope_right=np.zeros(1)),
+     nodes=st.one_of(bad_array((2,)), st.sampled_from([np.array([1.0, 0.0]), np.ones(3)])),
+     values=st.one_of(bad_array((1, 2)), st.just(np.zeros((1, 3))), st.just(np.zeros((0, 2)))),
+     slope_left=st.one_of(bad_array((1,)), st.just(np.zeros(2))),
+     slope_right=st.one_of(bad_array((1,)), st.just(np.zeros(2))), scale=bad_real(0.0, 1e150, low_open=True))
+spec("chaoslimit.LimitMapEnsemble.__call__", lambda x: LIM(x), dict(x=np.zeros((3, 2))),
+     x=st.sampled_from([None, "a", np.zeros((2, 2)), np.zeros(4), np.zeros((3, 2)) * 1j, np.zeros((3, 2), bool)]))
+spec("chaoslimit.LimitMapEnsemble.__getitem__", lambda i: LIM[i], dict(i=0),
+     i=st.sampled_from([1.5, "0", None, True, [0]]))
+spec("chaoslimit.LimitMapEnsemble.start_points", lambda n_starts=8: LIM.start_points(n_starts), dict(),
+     n_starts=st.one_of(bad_count(1, huge=False), st.just(10**7)))
+spec("chaoslimit.LimitMapEnsemble.has_period3", lambda n_starts=8: LIM.has_period3(n_starts=n_starts), dict(),
+     n_starts=st.one_of(bad_count(1, huge=False), st.just(10**7)))
+spec("chaoslimit.li_yorke_witness", chaoslimit.li_yorke_witness, dict(f=TENT, x=np.array([0.3, 0.6])),
+     f=st.one_of(BAD_CALLABLE, st.sampled_from([lambda x: "a", lambda x: x[:1], lambda x: x > 0])),
+     x=st.sampled_from([None, "a", np.float64(1.0), np.ones(0), np.ones(2) * 1j, np.ones(2, bool), 10**400]))
+spec("chaoslimit.ReluMapNdEnsemble", lambda **kw: chaoslimit.ReluMapNdEnsemble(**kw),
+     dict(A=np.ones((1, 2, 3)), W=np.ones((1, 3, 2)), b=np.ones((1, 3)), c=np.ones((1, 2))),
+     A=bad_array((1, 2, 3)), W=st.one_of(bad_array((1, 3, 2)), st.just(np.ones((1, 2, 3)))),
+     b=st.one_of(bad_array((1, 3)), st.just(np.ones((1, 2)))), c=st.one_of(bad_array((1, 2)), st.just(np.ones((1, 3)))))
+spec("chaoslimit.ReluMapNdEnsemble.__call__", lambda x: ND(x), dict(x=np.zeros((2, 2))),
+     x=st.sampled_from([None, "a", np.zeros((3, 2)), np.zeros((2, 3)), np.zeros(2), np.zeros((2, 2)) * 1j]))
+spec("chaoslimit.ReluMapNdEnsemble.period3_search", lambda **kw: ND.period3_search(**kw), dict(n_starts=2, n_iter=2),
+     n_starts=bad_count(1), n_iter=st.one_of(bad_count(1, huge=False), st.just(10**5)),
+     spread=bad_real(0.0, 1e100, low_open=True), rng=BAD_RNG)
+spec("chaoslimit.random_relu_map_nd", lambda **kw: chaoslimit.random_relu_map_nd(**kw), dict(width=3, n_samples=2),
+     dim=st.one_of(bad_count(1, huge=False), st.just(65)), width=bad_count(1),
+     init=st.sampled_from(["bogus", None, 3, "orthogonal", init.orthogonal]), gain=bad_real(0.0, 1e75, low_open=True),
+     n_samples=bad_count(1), rng=BAD_RNG)
+
+
 CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in bad)
 
 
@@ -465,10 +512,11 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 # Completeness: every public callable of the modules in MODULES is in the table
 # ---------------------------------------------------------------------------
 
-MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "atlas":
-           atlas, "train": train, "init": init, "precomputed": precomputed, "datasets": datasets,
-           "trainability": trainability, "driven": driven}
-NOT_CALLED = {"chaos.LyapunovEstimate", "init.IIDLaw", "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
+MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "train":
+           train, "init": init, "precomputed": precomputed, "datasets": datasets, "trainability": trainability,
+           "driven": driven, "chaoslimit": chaoslimit, "atlas": atlas}
+NOT_CALLED = {"chaos.LyapunovEstimate", "chaoslimit.LimitVariances", "chaoslimit.Period3Search", "init.IIDLaw",
+              "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
               "train.Task", "train.TrainHistory", "train.RateGrid"}  # plain records (NamedTuple / dataclass): no checks of their own
 
 

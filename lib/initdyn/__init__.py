@@ -19,6 +19,7 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.driven`: input-driven linear recurrences h_t = W h_{t-1} + U x_t, their exact and stationary variance (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
+- :mod:`initdyn.chaoslimit`: the Gaussian-process limit of random recurrent maps, random maps of the plane (chapter 5).
 - :mod:`initdyn.precomputed`: results too costly for a chapter run, shipped as data files with their provenance.
 - :mod:`initdyn.sweep`: parameter sweeps with one seed per point, serially or on any executor.
 - :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
@@ -28,11 +29,11 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, datasets, driven, exact, freeprob, gaussian, ginibre, init, meanfield,
-               network, piecewise, preactivation, precomputed, recurrence, spectra, stats, sweep, train,
+from . import (activations, atlas, chaos, chaoslimit, datasets, driven, exact, freeprob, gaussian, ginibre, init,
+               meanfield, network, piecewise, preactivation, precomputed, recurrence, spectra, stats, sweep, train,
                trainability)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "datasets", "driven", "exact", "freeprob", "gaussian", "ginibre",
-           "init", "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra",
-           "stats", "sweep", "train", "trainability", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "chaoslimit", "datasets", "driven", "exact", "freeprob", "gaussian",
+           "ginibre", "init", "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence",
+           "spectra", "stats", "sweep", "train", "trainability", "__version__"]
