@@ -51,8 +51,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import meanfield
-from ._validate import (as_rng, check_choice, check_finite_array, check_int, check_memory, check_scalar_variance, check_work,
-                        describe)
+from ._validate import (as_rng, check_choice, check_finite_array, check_int, check_memory, check_scalar_variance,
+                        check_work, describe)
 from .activations import get_activation
 from .gaussian import gauss_phi2, gauss_phiphi
 from .network import WEIGHT_KINDS, RandomNetwork, forward, random_network
@@ -133,7 +133,7 @@ def _curve_array(h, name):
 
 
 def _row_norms(a):
-    """Norms over the last axis of ``a / s`` and the scale ``s`` (the largest entry of each curve), so no square overflows."""
+    """Norms over the last axis of ``a / s`` and ``s``, the largest entry of each curve (no square overflows)."""
     s = np.max(np.abs(a), axis=(-2, -1), keepdims=True)
     s = np.where(s > 0, s, 1.0)
     return np.sqrt(np.sum((a / s) ** 2, axis=-1)), s[..., 0, 0]
@@ -502,7 +502,9 @@ def backprop_norms(net, x, e, *, activation):
                 d = d * act.dphi(h[layer])
             out[layer] = np.sum(d * d, axis=-1)
     if not np.all(np.isfinite(out)):
-        raise ValueError("net, e: the backpropagated error overflows the float range; use fewer layers or a smaller e")
+        raise ValueError(
+            "net, e: the backpropagated error overflows the float range; use fewer layers or a smaller e"
+        )
     return out
 
 
