@@ -124,7 +124,7 @@ def test_growth_rate_at_the_fixed_point_is_sqrt_chi1(sw2):
 
 def test_polygon_theory_first_layer_small_angles_and_saturation():
     q0, n = _fixed_point_q0(CHAOTIC), 12
-    poly = ex.length_growth(300, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2, activation=ACT, n_points=n)
+    poly = ex.length_growth(80, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2, activation=ACT, n_points=n)
     # layer 0: the inscribed polygon; layer 1: W^1 scales every chord by sigma_w on average (no nonlinearity)
     assert poly[0] == pytest.approx(2 * n * np.sqrt(500 * q0) * np.sin(np.pi / n), rel=1e-13)
     assert poly[1] == pytest.approx(np.sqrt(CHAOTIC) * poly[0], rel=1e-13)
@@ -136,7 +136,7 @@ def test_polygon_theory_first_layer_small_angles_and_saturation():
     fine = ex.length_growth(4, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2, activation=ACT, n_points=2000)
     curve = ex.length_growth(4, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2, activation=ACT)
     np.testing.assert_allclose(fine / curve, fine[0] / curve[0], rtol=1e-3)
-    assert not np.allclose(poly[3:] / ex.length_growth(300, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2,
+    assert not np.allclose(poly[3:] / ex.length_growth(80, width=500, q0=q0, sigma_w2=CHAOTIC, sigma_b2=SB2,
                                                        activation=ACT)[3:], poly[0] / curve[0], rtol=0.1)
 
 
