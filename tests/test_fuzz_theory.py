@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the public API of gaussian, meanfield, network, spectra, freeprob, exact and
+"""Property-based fuzzing of the public API of gaussian, meanfield, network, expressivity, spectra, freeprob, exact and
 preactivation.
 
 Two families of properties, drawn with hypothesis:
@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import exact, freeprob, gaussian, meanfield, network, preactivation, spectra
+from initdyn import exact, expressivity, freeprob, gaussian, meanfield, network, preactivation, spectra
 from initdyn.activations import ACTIVATIONS
 
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -279,6 +279,43 @@ REGISTRY = {
         network.network_from_initializer, dict(init="orthogonal", width=4, depth=2, sigma_b2=0.1, gain=1.0, rng=0),
         {"init": "callable", "width": "int>=1,huge=1e6", "depth": "int>=1,huge=1e9", "sigma_b2": "svar",
          "gain": "var+", "rng": "rng"}),
+    # --- expressivity ----------------------------------------------------------------------------
+    "expressivity.great_circle": (lambda n_points, width, **kw: expressivity.great_circle(n_points, width, **kw),
+                                  dict(n_points=5, width=4, q=0.5, rng=0),
+                                  {"n_points": "int>=3,huge=1e9", "width": "int>=2,huge=1e9", "q": "svar+",
+                                   "rng": "rng"}),
+    "expressivity.curve_length": (expressivity.curve_length, dict(h=np.ones((3, 2))), {"h": "array"}),
+    "expressivity.tangent_length": (expressivity.tangent_length, dict(dh=np.ones((3, 2))), {"dh": "array"}),
+    "expressivity.propagate_curve": (expressivity.propagate_curve,
+                                     dict(net=_net(), x=np.ones((3, 4)), dx=np.ones((3, 4)), activation="tanh"),
+                                     {"net": "net", "x": "array", "dx": "array", "activation": "act"}),
+    "expressivity.length_element": (lambda depth, **kw: expressivity.length_element(depth, **kw),
+                                    dict(depth=3, q0=0.5, sigma_w2=1.5, sigma_b2=0.05, activation="tanh"),
+                                    {"depth": "int>=0,huge=1e7", "q0": "svar+", "sigma_w2": "svar", "sigma_b2": "svar",
+                                     "activation": "act"}),
+    "expressivity.length_growth": (lambda depth, **kw: expressivity.length_growth(depth, **kw),
+                                   dict(depth=3, width=10, q0=0.5, sigma_w2=1.5, sigma_b2=0.05, activation="tanh",
+                                        n_points=8),
+                                   {"depth": "int>=0,huge=1e7", "width": "int>=1,huge=1e9", "q0": "svar+",
+                                    "sigma_w2": "svar", "sigma_b2": "svar", "activation": "act",
+                                    "n_points": "int>=3,huge=1e9?"}),
+    "expressivity.simulate_length": (
+        lambda depth, **kw: expressivity.simulate_length(depth, **kw),
+        dict(depth=2, width=4, q0=0.5, sigma_w2=1.5, sigma_b2=0.05, activation="tanh", n_points=3, n_samples=2,
+             weights="gaussian", rng=0),
+        {"depth": "int>=1,huge=1e7", "width": "int>=2,huge=1e9", "q0": "svar+", "sigma_w2": "svar", "sigma_b2": "svar",
+         "activation": "act", "n_points": "int>=3,huge=1e9", "n_samples": "int>=1,huge=1e13", "weights": "weights",
+         "rng": "rng"}),
+    "expressivity.backprop_norms": (expressivity.backprop_norms,
+                                    dict(net=_net(), x=np.ones((2, 4)), e=np.ones((2, 4)), activation="tanh"),
+                                    {"net": "net", "x": "array", "e": "array", "activation": "act"}),
+    "expressivity.gradient_norm_ratio": (lambda depth, **kw: expressivity.gradient_norm_ratio(depth, **kw),
+                                         dict(depth=3, q0=0.5, sigma_w2=1.5, sigma_b2=0.05, activation="tanh"),
+                                         {"depth": "int>=1,huge=1e7", "q0": "svar+", "sigma_w2": "svar",
+                                          "sigma_b2": "svar", "activation": "act"}),
+    "expressivity.gradient_depth_scale": (expressivity.gradient_depth_scale,
+                                          dict(sigma_w2=1.5, sigma_b2=0.05, activation="tanh"),
+                                          {"sigma_w2": "var", "sigma_b2": "var", "activation": "act"}),
     # --- spectra ---------------------------------------------------------------------------------
     "spectra.input_output_jacobian": (spectra.input_output_jacobian, dict(net=_net(), x=np.ones(4), activation="tanh"),
                                       {"net": "net", "x": "array", "activation": "act"}),
@@ -380,6 +417,12 @@ EXTRA_BAD = {
     ("network.network_from_initializer", "init"): ["no_such_initializer", lambda shape, gain, rng: np.ones((2, 2)),
                                                    lambda shape, gain, rng: np.full(shape, np.nan)],
     ("network.RandomNetwork", "W"): [np.ones((2, 3, 4)), np.ones((3, 3))],
+    ("expressivity.curve_length", "h"): [np.ones(4), np.ones((1, 4)), 3.0],
+    ("expressivity.tangent_length", "dh"): [np.ones(4), np.ones((1, 4))],
+    ("expressivity.propagate_curve", "x"): [np.ones(4), np.ones((3, 5)), np.ones((2, 3, 4))],
+    ("expressivity.propagate_curve", "dx"): [np.ones((2, 4)), np.ones(4)],
+    ("expressivity.backprop_norms", "x"): [np.ones(5), np.ones((2, 2, 4))],
+    ("expressivity.backprop_norms", "e"): [np.ones((2, 5)), np.ones(4)],
     ("spectra.input_output_jacobian", "x"): [np.ones(5), np.ones((2, 4))],
     ("spectra.ProductQR.push", "M"): [np.eye(4), np.ones(3)],
     ("spectra.log_singular_values_of_product", "factors"): [[], 3, "abc", [np.ones((2, 3))], [np.eye(3), np.eye(2)],
@@ -403,7 +446,7 @@ NOT_CALLED = {"meanfield.ConvergenceError", "freeprob.SUPPORTED_ACTIVATIONS", "f
               "exact.SignalDistribution", "preactivation.OutputPreactivation"}
 
 MODULES = {"gaussian": gaussian, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob,
-           "exact": exact, "preactivation": preactivation}
+           "exact": exact, "preactivation": preactivation, "expressivity": expressivity}
 
 CASES = [(name, arg) for name, (_, _, kinds) in REGISTRY.items() for arg in kinds]
 

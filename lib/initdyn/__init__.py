@@ -7,6 +7,7 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.gaussian`: the Gaussian integrals of an activation that mean-field theory is made of.
 - :mod:`initdyn.meanfield`: q/c maps, fixed points, chi_1, critical line, depth scales.
 - :mod:`initdyn.network`: random finite networks, forward and tangent propagation.
+- :mod:`initdyn.expressivity`: a curve of inputs through deep networks, its length; gradient norms, xi_grad (chapter 1).
 - :mod:`initdyn.exact`: the exact finite-width law of the squared-norm ratio of ReLU networks (chapter 3).
 - :mod:`initdyn.preactivation`: exact joint law of the output pre-activations, a Gaussian scale mixture (chapter 3).
 - :mod:`initdyn.spectra`: simulated singular values of input-output Jacobians, any depth (chapter 2).
@@ -29,11 +30,11 @@ The library behind the initdyn book.  Modules, one idea each:
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, chaoslimit, datasets, driven, exact, freeprob, gaussian, ginibre, init,
-               meanfield, network, piecewise, preactivation, precomputed, recurrence, spectra, stats, sweep, train,
-               trainability)
+from . import (activations, atlas, chaos, chaoslimit, datasets, driven, exact, expressivity, freeprob, gaussian,
+               ginibre, init, meanfield, network, piecewise, preactivation, precomputed, recurrence, spectra,
+               stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "chaoslimit", "datasets", "driven", "exact", "freeprob", "gaussian",
-           "ginibre", "init", "meanfield", "network", "piecewise", "preactivation", "precomputed", "recurrence",
-           "spectra", "stats", "sweep", "train", "trainability", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "chaoslimit", "datasets", "driven", "exact", "expressivity", "freeprob",
+           "gaussian", "ginibre", "init", "meanfield", "network", "piecewise", "preactivation", "precomputed",
+           "recurrence", "spectra", "stats", "sweep", "train", "trainability", "__version__"]
