@@ -269,9 +269,12 @@ def initializer_grid(task: Task, *, setups, depths, n_draws, width, lrs, steps, 
     shape = (len(setups), len(depths), n_draws, len(lrs))
     check_nbytes(8 * 2 * (steps // eval_every + 1) * math.prod(shape), "n_draws", n_draws,
                  what=f"the histories of {math.prod(shape)} runs", reduce="n_draws, depths, lrs or steps")
-    check_nbytes(8 * (max(depths) * width * (width + 4 * batch_size) + dim * width), "depths", max(depths),
-                 what=f"a network of depth {max(depths)} and width {width} with its activations",
-                 reduce="depths or width")
+    deepest = max(depths)
+    blame = max((("depths", deepest, deepest * width * width), ("width", width, 4 * width * width),
+                 ("batch_size", batch_size, 4 * batch_size * width)), key=lambda t: t[2])
+    check_nbytes(8 * (deepest * width * (width + 4 * batch_size) + dim * width), blame[0], blame[1],
+                 what=f"a network of depth {deepest} and width {width} with the activations of a batch of {batch_size}",
+                 reduce="depths, width or batch_size")
     todo = _check_points(points, shape)
     eval_steps = np.arange(0, steps + 1, eval_every)
     loss = np.full(shape + (eval_steps.size,), np.nan)
