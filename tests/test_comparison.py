@@ -216,9 +216,11 @@ def _nudged(setups):
 def test_chapter6_training_file_agrees_with_runs_made_here():
     # The file of scripts/ch6_training.py against runs recomputed on this machine: at each depth one random
     # (initializer, draw) at its best rate.  Each is first rerun with its gain nudged by a relative 1e-13;
-    # a run whose loss curve moves by more than 1e-6 under that is decided by rounding (another CPU's BLAS
-    # kernels change the last bits of every step) and cannot be compared; the others must agree with the
-    # file to 1e-6 relative, and their test accuracies to one test image.
+    # a run whose loss curve moves by 1e-4 or more under that is too sensitive to rounding (another CPU's BLAS
+    # kernels change the last bits of every step) to be compared; the others must agree with the file to 1e-6
+    # relative, and their test accuracies to one test image.  (The kernels' change is far smaller than the
+    # nudge: EOI at depth 96, draw 2, moves by 1.9e-6 under the nudge and by 3e-11 under OpenBLAS's
+    # Sandybridge kernels instead of the machine's own.)
     mod = _script()
     stored = _stored(mod)
     pick = np.random.default_rng(2026)
@@ -229,7 +231,7 @@ def test_chapter6_training_file_agrees_with_runs_made_here():
         points.append((k, d, int(pick.integers(mod.PARAMS["n_draws"])), int(best[k, d])))
     setups = mod.task_and_setups(mod.PARAMS)[1]
     probe = mod.grid(mod.PARAMS, points=points, setups=_nudged(setups))
-    stable = [p for p in points if np.max(np.abs(probe.train_loss[p] / stored.train_loss[p] - 1)) < 1e-6]
+    stable = [p for p in points if np.max(np.abs(probe.train_loss[p] / stored.train_loss[p] - 1)) < 1e-4]
     assert stable, f"every picked run {points} is decided by rounding"
     live = mod.grid(mod.PARAMS, points=stable)
     for p in stable:
