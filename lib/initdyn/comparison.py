@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_rng, check_count, check_int, check_nbytes, check_positive, check_real, describe
+from ._validate import as_rng, check_count, check_int, check_nbytes, check_real, describe
 from .activations import get_activation
 from .init import _checked_draw, get_initializer
 from .train import MLP, Task, _check_grid_task, _scalar_variance, train
@@ -43,10 +43,7 @@ __all__ = ["mlp_from_initializer", "InitializerGrid", "initializer_grid", "point
 
 
 def _check_gain(gain, name):
-    if isinstance(gain, (list, tuple)) or (isinstance(gain, np.ndarray) and gain.ndim != 0):
-        raise TypeError(f"{name}: expected a real number > 0, got {describe(gain)}")
-    if isinstance(gain, (str, bytes)) or gain is None:
-        raise TypeError(f"{name}: expected a real number > 0, got {describe(gain)}")
+    """A finite real scalar > 0 (``TypeError`` for anything but a real scalar)."""
     return check_real(gain, name, low=0.0, low_open=True)
 
 
