@@ -1,4 +1,5 @@
 """Property-based fuzzing of the public API of recurrence, driven, ginibre, chaos, piecewise, atlas, train and init.
+"""Property-based fuzzing of the public API of recurrence, ginibre, chaos, piecewise, atlas, train, comparison and init.
 
 Two families of properties, both drawn by hypothesis:
 
@@ -30,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import atlas, chaos, chaoslimit, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability
+from initdyn import (atlas, atlas, chaos, chaoslimit, comparison, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability, trainability)
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -402,6 +403,37 @@ spec("train.learning_rate_grid", train.learning_rate_grid,
      batch_size=bad_count(1), momentum=bad_real(0.0, 1.0, high_open=True),
      eval_every=st.one_of(st.integers(min_value=6, max_value=10**6), st.integers(max_value=0), st.sampled_from([1.5, "5"])),
      points=st.sampled_from([[(0, 0)], [(1, 0, 0)], [(0, 0, 5)], [(-1, 0, 0)], [(0.0, 0, 0)], [3], "abc"]))
+BAD_INIT = st.sampled_from([None, 3, "nope", b"he", 2.5, ["he"], lambda s, **k: np.ones(3), lambda s, **k: "w",
+                            lambda s, **k: np.full(s, np.nan), init.delta_orthogonal])
+spec("comparison.mlp_from_initializer", comparison.mlp_from_initializer,
+     dict(init="he_normal", dim=3, width=4, depth=2, n_classes=3),
+     init=BAD_INIT, dim=bad_count(1), width=bad_count(1), depth=bad_count(1), n_classes=bad_count(2),
+     gain=bad_real(0.0, low_open=True), sigma_b2=bad_real(0.0), rng=BAD_RNG)
+BAD_INIT_SETUPS = st.sampled_from([None, {}, [("tanh", "he", 1.0, 0.0)], {3: ("tanh", "he", 1.0, 0.0)},
+                                   {"a": ("tanh", "he", 1.0)}, {"a": ("nope", "he", 1.0, 0.0)},
+                                   {"a": ("tanh", "nope", 1.0, 0.0)}, {"a": ("tanh", 3, 1.0, 0.0)},
+                                   {"a": ("tanh", "he", 0.0, 0.0)}, {"a": ("tanh", "he", NAN, 0.0)},
+                                   {"a": ("tanh", "he", 1.0, -1.0)}, {"a": ("relu", "looks_linear", 1.0, 0.0)},
+                                   {"a": "tanh"}])
+spec("comparison.initializer_grid", comparison.initializer_grid,
+     dict(task=TASK, setups={"a": ("tanh", "he", 1.0, 0.0)}, depths=[2], n_draws=1, width=4, lrs=[0.1], steps=5,
+          seed=0, eval_every=5),
+     task=st.sampled_from([None, 3, train.Task(np.ones((4, 3)), np.full(4, -1), np.ones((2, 3)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.zeros(4), np.ones((2, 3)), np.zeros(2, int)),
+                           train.Task(np.ones((4, 3)), np.arange(4), np.ones((2, 2)), np.zeros(2, int)),
+                           train.Task(np.full((4, 3), np.nan), np.arange(4), np.ones((2, 3)), np.zeros(2, int))]),
+     setups=BAD_INIT_SETUPS,
+     depths=st.sampled_from([None, 3, [], [[2]], [0], [1.5], [2, 2], "2", [10**9]]),
+     n_draws=bad_count(1), width=bad_count(1),
+     lrs=st.sampled_from([[], [0.1, "a"], [[0.1]], None, "0.1", [0.0], [-1.0], [NAN], [INF], 0.1]),
+     steps=st.one_of(bad_count(1), st.integers(min_value=1, max_value=4)), seed=bad_count(0, huge=False),
+     batch_size=bad_count(1), momentum=bad_real(0.0, 1.0, high_open=True),
+     eval_every=st.one_of(st.integers(min_value=6, max_value=10**6), st.integers(max_value=0), st.sampled_from([1.5, "5"])),
+     points=st.sampled_from([[(0, 0, 0)], [(1, 0, 0, 0)], [(0, 0, 0, 5)], [(-1, 0, 0, 0)], [(0.0, 0, 0, 0)], [3],
+                             "abc", 3]))
+spec("comparison.point_rng", comparison.point_rng, dict(seed=0, setup=0, depth=2, draw=0),
+     seed=bad_count(0, huge=False), setup=bad_count(0, huge=False), depth=bad_count(1, huge=False),
+     draw=bad_count(0, huge=False))
 spec("precomputed.load", precomputed.load, dict(name="ch2_training"),
      name=st.sampled_from([None, 3, "", "../x", "Ch2", "no_such_file", b"ch2_training"]))
 spec("precomputed.save", precomputed.save, dict(name="fuzz", arrays={}, provenance={}, directory=tempfile.gettempdir()),
@@ -512,12 +544,12 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 # Completeness: every public callable of the modules in MODULES is in the table
 # ---------------------------------------------------------------------------
 
-MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "train":
-           train, "init": init, "precomputed": precomputed, "datasets": datasets, "trainability": trainability,
-           "driven": driven, "chaoslimit": chaoslimit, "atlas": atlas}
+MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "init": init,
+           "precomputed": precomputed, "datasets": datasets, "trainability": trainability, "driven": driven,
+           "chaoslimit": chaoslimit, "atlas": atlas, "train": train, "comparison": comparison}
 NOT_CALLED = {"chaos.LyapunovEstimate", "chaoslimit.LimitVariances", "chaoslimit.Period3Search", "init.IIDLaw",
-              "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP",
-              "train.Task", "train.TrainHistory", "train.RateGrid"}  # plain records (NamedTuple / dataclass): no checks of their own
+              "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP", "train.Task",
+              "train.TrainHistory", "train.RateGrid", "comparison.InitializerGrid"}  # plain records: no checks of their own
 
 
 def test_every_public_callable_is_fuzzed():
@@ -631,6 +663,10 @@ OVERSIZED = [
     ("depth", lambda: train.init_mlp(dim=3, width=2, depth=10**9, n_classes=2, sigma_w2=1.0, sigma_b2=0.0)),
     ("n_train", lambda: train.teacher_task(n_train=10**10, n_test=1, dim=3, n_classes=2)),
     ("batch_size", lambda: train.train(MLP, TASK, activation="tanh", steps=1, lr=0.1, batch_size=10**10)),
+    ("width", lambda: comparison.mlp_from_initializer("he", dim=3, width=10**6, depth=2, n_classes=2)),
+    ("depth", lambda: comparison.mlp_from_initializer("he", dim=3, width=2, depth=10**9, n_classes=2)),
+    ("depths", lambda: comparison.initializer_grid(TASK, setups={"a": ("tanh", "he", 1.0, 0.0)}, depths=[10**8],
+                                                   n_draws=1, width=64, lrs=[0.1], steps=5, seed=0, eval_every=5)),
     ("shape", lambda: init.he_normal((10**6, 10**6))),
     ("shape", lambda: init.orthogonal((10**5, 10**5))),
     ("shape", lambda: init.sparse_orthogonal((10**5, 10**5))),

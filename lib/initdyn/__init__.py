@@ -25,16 +25,18 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.sweep`: parameter sweeps with one seed per point, serially or on any executor.
 - :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
 - :mod:`initdyn.atlas`: every initializer on the diagnostics of chapters 1-5, residual stacks (chapter 6).
+- :mod:`initdyn.comparison`: MLPs drawn with any initializer, trained over (initializer, depth, draw, rate) (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
 
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
-from . import (activations, atlas, chaos, chaoslimit, datasets, driven, exact, expressivity, freeprob, gaussian,
-               ginibre, init, meanfield, network, piecewise, preactivation, precomputed, recurrence, spectra,
-               stats, sweep, train, trainability)
+from . import (activations, atlas, chaos, chaoslimit, comparison, datasets, driven, exact, expressivity, freeprob,
+               gaussian, ginibre, init, meanfield, network, piecewise, preactivation, precomputed, recurrence,
+               spectra, stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
-__all__ = ["activations", "atlas", "chaos", "chaoslimit", "datasets", "driven", "exact", "expressivity", "freeprob",
-           "gaussian", "ginibre", "init", "meanfield", "network", "piecewise", "preactivation", "precomputed",
-           "recurrence", "spectra", "stats", "sweep", "train", "trainability", "__version__"]
+__all__ = ["activations", "atlas", "chaos", "chaoslimit", "comparison", "datasets", "driven", "exact",
+           "expressivity", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network", "piecewise",
+           "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train", "trainability",
+           "__version__"]
