@@ -7,7 +7,6 @@ from scipy import integrate, special, stats
 from initdyn import activations as A
 from initdyn import _gauss
 from initdyn import gaussian as gs
-from initdyn import meanfield as mf
 
 NAMES = ["linear", "relu", "tanh", "hard_tanh", "erf"]
 ZPDF = stats.norm.pdf

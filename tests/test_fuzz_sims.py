@@ -1,5 +1,4 @@
-"""Property-based fuzzing of the public API of recurrence, driven, ginibre, chaos, piecewise, atlas, train and init.
-"""Property-based fuzzing of the public API of recurrence, ginibre, chaos, piecewise, atlas, train, comparison and init.
+"""Property-based fuzzing of the public API of the simulation modules (the MODULES table below).
 
 Two families of properties, both drawn by hypothesis:
 
@@ -31,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import (atlas, atlas, chaos, chaoslimit, comparison, datasets, driven, ginibre, init, piecewise, precomputed, recurrence, stats, train, trainability, trainability)
+from initdyn import (atlas, chaos, chaoslimit, comparison, datasets, driven, ginibre, init, piecewise, precomputed,
+                     recurrence, stats, train, trainability)
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)

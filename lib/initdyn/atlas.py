@@ -194,7 +194,7 @@ def effective_sigma_w2(fn, *, width: int = 100, n_samples: int = 10, rng=None) -
         out = float(np.mean([width * np.mean(w * w) for w in (init._checked_draw(fn, (width, width), name="fn", rng=gen)
                                                                 for _ in range(n_samples))]))
     if not math.isfinite(out):
-        raise ValueError(f"fn: the mean squared entry of its draws overflows float64 (entries beyond ~1e154)")
+        raise ValueError("fn: the mean squared entry of its draws overflows float64 (entries beyond ~1e154)")
     return out
 
 

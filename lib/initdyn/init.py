@@ -307,7 +307,7 @@ def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserv
     try:
         tau = float(tau)
     except OverflowError:
-        raise ValueError(f"tau: expected a finite non-zero number, got an integer beyond the float range") from None
+        raise ValueError("tau: expected a finite non-zero number, got an integer beyond the float range") from None
     if not math.isfinite(tau) or tau == 0.0:
         raise ValueError(f"tau: expected a finite non-zero number, got {tau}")
     if isinstance(epsilon, (list, tuple)) or np.ndim(epsilon) != 0:
