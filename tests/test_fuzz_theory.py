@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from initdyn import exact, expressivity, freeprob, gaussian, meanfield, network, preactivation, spectra
+from initdyn import exact, expressivity, freeprob, gaussian, jacobianlaw, meanfield, network, preactivation, spectra
 from initdyn.activations import ACTIVATIONS
 
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -362,6 +362,11 @@ REGISTRY = {
     "freeprob.jacobian_spectrum_quantile": (lambda prob, **kw: freeprob.jacobian_spectrum_quantile(prob, **kw),
                                            dict(prob=[0.5], **THEORY, n_grid=50),
                                            {"prob": "prob", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
+    "jacobianlaw.JacobianSpectrum": (lambda **kw: jacobianlaw.JacobianSpectrum(**kw), dict(**THEORY), THEORY_ARGS),
+    "jacobianlaw.JacobianSpectrum.rvs": (lambda size, rng, n_grid: jacobianlaw.JacobianSpectrum(**THEORY).rvs(
+                                             size, rng=rng, n_grid=n_grid),
+                                         dict(size=3, rng=0, n_grid=50),
+                                         {"size": "int>=1,huge=1e8", "rng": "rng", "n_grid": "int>=10,huge=1e8"}),
     "freeprob.spectrum_ks_distance": (lambda lam, **kw: freeprob.spectrum_ks_distance(lam, **kw), dict(lam=[0.5, 1.0], **THEORY, n_grid=50),
                             {"lam": "lam>=0", **THEORY_ARGS, "n_grid": "int>=10,huge=1e8"}),
     "freeprob.fuss_catalan_density": (lambda n_points, depth: freeprob.fuss_catalan_density(n_points, depth=depth),
@@ -445,7 +450,7 @@ EXTRA_BAD = {
 NOT_CALLED = {"meanfield.ConvergenceError", "freeprob.SUPPORTED_ACTIVATIONS", "freeprob.WEIGHT_KINDS",
               "exact.SignalDistribution", "preactivation.OutputPreactivation"}
 
-MODULES = {"gaussian": gaussian, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob,
+MODULES = {"gaussian": gaussian, "jacobianlaw": jacobianlaw, "meanfield": meanfield, "network": network, "spectra": spectra, "freeprob": freeprob,
            "exact": exact, "preactivation": preactivation, "expressivity": expressivity}
 
 CASES = [(name, arg) for name, (_, _, kinds) in REGISTRY.items() for arg in kinds]

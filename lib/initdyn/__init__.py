@@ -14,6 +14,7 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.freeprob`: their wide-network law by free probability: moments, edge, atoms, density (chapter 2).
 - :mod:`initdyn.datasets`: real data for training, scikit-learn's digits or a reader's own arrays.
 - :mod:`initdyn.trainability`: heat maps of the trainable (sigma_w2, depth) pairs, Schoenholz et al. (chapter 1).
+- :mod:`initdyn.jacobianlaw`: that law as one frozen object (pdf, cdf, ppf, moments, support, rvs) (chapter 2).
 - :mod:`initdyn.train`: a deep MLP trained by numpy backpropagation, why isometry matters (chapter 2).
 - :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling, explosion times (chapter 4).
 - :mod:`initdyn.recurrence`: long linear recurrences, their moments and memory horizons (chapter 4).
@@ -32,11 +33,11 @@ Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
 """
 
 from . import (activations, atlas, chaos, chaoslimit, comparison, datasets, driven, exact, expressivity, freeprob,
-               gaussian, ginibre, init, meanfield, network, piecewise, preactivation, precomputed, recurrence,
-               spectra, stats, sweep, train, trainability)
+               gaussian, ginibre, init, jacobianlaw, meanfield, network, piecewise, preactivation, precomputed,
+               recurrence, spectra, stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
 __all__ = ["activations", "atlas", "chaos", "chaoslimit", "comparison", "datasets", "driven", "exact",
-           "expressivity", "freeprob", "gaussian", "ginibre", "init", "meanfield", "network", "piecewise",
-           "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train", "trainability",
-           "__version__"]
+           "expressivity", "freeprob", "gaussian", "ginibre", "init", "jacobianlaw", "meanfield", "network",
+           "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train",
+           "trainability", "__version__"]
