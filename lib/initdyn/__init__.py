@@ -29,7 +29,8 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.comparison`: MLPs drawn with any initializer, trained over (initializer, depth, draw, rate) (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
 
-Only numpy and scipy are needed by everything but :mod:`initdyn.plotting`.
+Only numpy and scipy are needed by everything but :mod:`initdyn.plotting` (matplotlib) and
+:func:`initdyn.datasets.digits_task` (scikit-learn, imported when it is called).
 """
 
 from . import (activations, atlas, chaos, chaoslimit, comparison, datasets, driven, exact, expressivity, freeprob,
