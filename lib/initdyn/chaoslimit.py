@@ -171,9 +171,9 @@ def _relu_cos_coefficients(n_modes):
 class LimitMapEnsemble:
     r"""``n_samples`` sampled maps of the Gaussian-process limit, linear between shared nodes.
 
-    Every map is continuous and piecewise linear with breakpoints at the nodes :attr:`nodes`
-    (common to all maps), values :attr:`values` there (shape ``(n_samples, n_nodes)``) and outer slopes
-    :attr:`slope_left`, :attr:`slope_right` (those of the process at :math:`\mp\infty`); ``scale`` is the
+    Every map is continuous and piecewise linear with breakpoints at the nodes ``nodes``
+    (common to all maps), values ``values`` there (shape ``(n_samples, n_nodes)``) and outer slopes
+    ``slope_left``, ``slope_right`` (those of the process at :math:`\mp\infty`); ``scale`` is the
     unit :math:`\sigma_b/\sigma_w` of the angle map :math:`x = \text{scale}\cdot\tan\varphi` (:meth:`start_points`).  Calling the
     ensemble applies map ``m`` to ``x[m, ...]``, as :class:`initdyn.piecewise.ReluMapEnsemble` does;
     ``ens[m]`` is map ``m`` as an exact :class:`initdyn.piecewise.ReluMap`.  Built by
