@@ -24,21 +24,23 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.chaoslimit`: the Gaussian-process limit of random recurrent maps, random maps of the plane (chapter 5).
 - :mod:`initdyn.precomputed`: results too costly for a chapter run, shipped as data files with their provenance.
 - :mod:`initdyn.sweep`: parameter sweeps with one seed per point, serially or on any executor.
+- :mod:`initdyn.kernels`: the heavy kernels on any array-API library (numpy, CuPy, PyTorch, ...).
 - :mod:`initdyn.stats`: the Kolmogorov-Smirnov distance, DKW bound, Wilson and t intervals the tests and chapters share.
 - :mod:`initdyn.atlas`: every initializer on the diagnostics of chapters 1-5, residual stacks (chapter 6).
 - :mod:`initdyn.comparison`: MLPs drawn with any initializer, trained over (initializer, depth, draw, rate) (chapter 6).
 - :mod:`initdyn.plotting`: the figure style and helpers the chapters share (needs matplotlib).
 
 Only numpy and scipy are needed by everything but :mod:`initdyn.plotting` (matplotlib) and
-:func:`initdyn.datasets.digits_task` (scikit-learn, imported when it is called).
+:func:`initdyn.datasets.digits_task` (scikit-learn) and :mod:`initdyn.kernels` (array-api-compat), each imported
+when it is called.
 """
 
 from . import (activations, atlas, chaos, chaoslimit, comparison, datasets, driven, exact, expressivity, freeprob,
-               gaussian, ginibre, init, jacobianlaw, meanfield, network, piecewise, preactivation, precomputed,
-               recurrence, spectra, stats, sweep, train, trainability)
+               gaussian, ginibre, init, jacobianlaw, kernels, meanfield, network, piecewise, preactivation,
+               precomputed, recurrence, spectra, stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
 __all__ = ["activations", "atlas", "chaos", "chaoslimit", "comparison", "datasets", "driven", "exact",
-           "expressivity", "freeprob", "gaussian", "ginibre", "init", "jacobianlaw", "meanfield", "network",
-           "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep", "train",
-           "trainability", "__version__"]
+           "expressivity", "freeprob", "gaussian", "ginibre", "init", "jacobianlaw", "kernels", "meanfield",
+           "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep",
+           "train", "trainability", "__version__"]
