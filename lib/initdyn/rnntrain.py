@@ -165,8 +165,8 @@ class RecallRun:
         Recall error of the trained models on held-out sequences (1 = nothing recalled).
     test_loss_init : ndarray, shape (n_samples,)
         The same at initialization.
-    rho : ndarray, shape (n_samples,)
-        Spectral radius of :math:`W` at initialization and after training, shape (n_samples, 2).
+    rho : ndarray, shape (n_samples, 2)
+        Spectral radius of :math:`W` at initialization (column 0) and after training (column 1).
     scale : float
         The factor :math:`s` of :math:`W = s\\,G/\\sqrt n` at initialization.
     """
@@ -219,6 +219,12 @@ def train_recall(n, delay, length, *, init: str = "glorot", n_samples: int = 4, 
     Returns
     -------
     RecallRun
+
+    Raises
+    ------
+    ValueError
+        Also when the states overflow float64: at initialization (naming ``length``: a Glorot
+        recurrence far beyond :math:`\sqrt n` steps) or during training (naming ``lr``).
     """
     n = check_int(n, "n", minimum=2)
     delay = check_int(delay, "delay", minimum=0)
@@ -257,19 +263,28 @@ def train_recall(n, delay, length, *, init: str = "glorot", n_samples: int = 4, 
     rho[:, 0] = np.max(np.abs(np.linalg.eigvals(W)), axis=-1)
     xtr = np.broadcast_to(x_train, (n_samples, n_train, length))
     xte = np.broadcast_to(x_test, (n_samples, n_test, length))
-    test_init = _loss_grads(W, u, c, xte, delay, want_grads=False)[0]
     hist = np.empty((n_samples, steps + 1))
-    for s in range(steps + 1):
-        loss, (gW, gu, gc) = _loss_grads(W, u, c, xtr, delay)
-        hist[:, s] = loss
-        if s == steps:
-            break
-        norm = np.sqrt(np.einsum("mij,mij->m", gW, gW) + np.einsum("mi,mi->m", gu, gu)
-                       + np.einsum("mi,mi->m", gc, gc))
-        f = lr * np.minimum(1.0, clip / np.where(norm > 0, norm, 1.0))
-        W = W - f[:, None, None] * gW
-        u = u - f[:, None] * gu
-        c = c - f[:, None] * gc
+    s = 0
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            test_init = _loss_grads(W, u, c, xte, delay, want_grads=False)[0]
+            for s in range(steps + 1):
+                loss, (gW, gu, gc) = _loss_grads(W, u, c, xtr, delay)
+                hist[:, s] = loss
+                if s == steps:
+                    break
+                norm = np.sqrt(np.einsum("mij,mij->m", gW, gW) + np.einsum("mi,mi->m", gu, gu)
+                               + np.einsum("mi,mi->m", gc, gc))
+                f = lr * np.minimum(1.0, clip / np.where(norm > 0, norm, 1.0))
+                W = W - f[:, None, None] * gW
+                u = u - f[:, None] * gu
+                c = c - f[:, None] * gc
+            test = _loss_grads(W, u, c, xte, delay, want_grads=False)[0]
+    except FloatingPointError:
+        if s == 0:
+            raise ValueError(f"length: the states overflow float64 at initialization over {length} steps; "
+                             "use shorter sequences") from None
+        raise ValueError(f"lr: training diverged (the states overflow float64) at step {s}; use a smaller lr "
+                         "or clip") from None
     rho[:, 1] = np.max(np.abs(np.linalg.eigvals(W)), axis=-1)
-    test = _loss_grads(W, u, c, xte, delay, want_grads=False)[0]
     return RecallRun(train_loss=hist, test_loss=test, test_loss_init=test_init, rho=rho, scale=scale)
