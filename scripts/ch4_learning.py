@@ -26,7 +26,7 @@ from initdyn import precomputed, rnntrain
 
 #: The chapter's parameters (its parameter cell must state the same values; the chapter checks).
 #: Widths are squares so that the delays are whole multiples of sqrt(n).
-PARAMS = dict(seed=2505, widths=[16, 64, 144], delay_multiples=[1, 2, 4], length_multiple=8, n_draws=6,
+PARAMS = dict(seed=2505, widths=[16, 36, 64], delay_multiples=[1, 2, 4], length_multiple=8, n_draws=6,
               steps=300, lr=0.05, clip=1.0, n_train=32, n_test=256, inits=["glorot", "rescaled"])
 
 

@@ -239,15 +239,17 @@ def train_recall(n, delay, length, *, init: str = "glorot", n_samples: int = 4, 
     n_train = check_int(n_train, "n_train", minimum=1)
     n_test = check_int(n_test, "n_test", minimum=1)
     gen = as_rng(rng)
-    for name, value, size in (("n_train", n_train, n_train), ("n_test", n_test, n_test),
-                              ("n_samples", n_samples, n_train), ("length", length, n_train),
-                              ("n", n, n_train)):
-        check_nbytes(8 * n_samples * (length + 1) * size * n + 8 * n_samples * n * n * 4, name, value,
-                     what=f"the states of {n_samples} models on {size} sequences of {length} steps of size {n}",
-                     reduce="n_samples, n_train, n_test, length or n")
-    check_work(4 * n_samples * n_train * n * n * length * (steps + 1) + 2 * n_samples * n_test * n * n * length,
-               "steps", steps, what=f"{steps} gradient steps of {n_samples} models", reduce="steps, n_samples, "
-               "n_train, length or n")
+    size = max(n_train, n_test)
+    factors = {"n_samples": n_samples, "length": length + 1, "n_train": n_train, "n_test": n_test, "n": n * n}
+    blame = max(factors, key=factors.get)  # the largest factor of the memory estimate is blamed
+    check_nbytes(8 * n_samples * (length + 1) * size * n + 8 * n_samples * n * n * 4, blame,
+                 {"length": length, "n": n}.get(blame, factors[blame]),
+                 what=f"the states of {n_samples} models on {size} sequences of {length} steps of size {n}",
+                 reduce="n_samples, n_train, n_test, length or n")
+    work = 4 * n_samples * n_train * n * n * length * (steps + 1) + 2 * n_samples * n_test * n * n * length
+    blame = "steps" if steps + 1 >= max(factors.values()) else blame
+    check_work(work, blame, steps if blame == "steps" else {"length": length, "n": n}.get(blame, factors[blame]),
+               what=f"{steps} gradient steps of {n_samples} models", reduce="steps, n_samples, n_train, length or n")
     scale = 1.0 if init == "glorot" else 1.0 / rescaling_radius(n)
     x_train = gen.standard_normal((n_train, length))
     x_test = gen.standard_normal((n_test, length))
