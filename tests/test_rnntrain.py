@@ -151,10 +151,11 @@ def test_chapter4_claim_glorot_recalls_long_delays_better_rescaled_short_ones():
     # The claim of chapter 4's section "Learning to remember", on the stored runs (95% Student-t intervals over
     # the draws; the two initializations of a grid point share their draws, so their difference is paired):
     # * at delay k = 4 sqrt(n) the paired difference of log10 recall errors, Glorot minus rescaled, has an
-    #   interval below zero at every width, and at widths 36 and 64 Glorot's interval of the mean recall error
-    #   lies entirely below the rescaled one's;
+    #   interval below zero at every width, and at widths 36 and 64 Glorot's interval of the mean log10 recall
+    #   error lies entirely below the rescaled one's;
     # * at delay k = sqrt(n) and width 64 the same paired difference has an interval above zero (the
-    #   rescaled Glorot recalls better); at widths 16 and 36 the interval contains zero.
+    #   rescaled Glorot recalls better); at widths 16 and 36 the interval contains zero;
+    # * at delay k = 2 sqrt(n) the interval lies above zero at width 16 only.
     mod = _script()
     arrays = _stored(mod)
     p = mod.PARAMS
@@ -165,6 +166,9 @@ def test_chapter4_claim_glorot_recalls_long_delays_better_rescaled_short_ones():
         ratio = np.log10(test[i_n, :, g]) - np.log10(test[i_n, :, r])
         assert stats.mean_interval(ratio[long_])[2] < 0, n
         if n >= 36:
-            assert stats.mean_interval(test[i_n, long_, g])[2] < stats.mean_interval(test[i_n, long_, r])[1], n
+            assert (stats.mean_interval(np.log10(test[i_n, long_, g]))[2]
+                    < stats.mean_interval(np.log10(test[i_n, long_, r]))[1]), n
         _, lo, hi = stats.mean_interval(ratio[short])
         assert (lo > 0) if n == 64 else (lo < 0 < hi), n
+        _, lo, hi = stats.mean_interval(ratio[p["delay_multiples"].index(2)])
+        assert (lo > 0) if n == 16 else (lo < 0 < hi), n
