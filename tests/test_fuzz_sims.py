@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from initdyn import (atlas, chaos, chaoslimit, comparison, datasets, driven, ginibre, init, piecewise, precomputed,
-                     recurrence, stats, train, trainability)
+                     recurrence, rnntrain, stats, train, trainability)
 
 # Derandomized (the same examples on every run, as CI needs) and without an example database.
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
@@ -201,6 +201,18 @@ spec("driven.driven_log_variance", driven.driven_log_variance, dict(W=G5, U=np.o
      W=bad_array((5, 5)), U=st.one_of(bad_array((5, 2)), st.just(np.ones((4, 2)))), steps=bad_count(0))
 spec("driven.stationary_variance", driven.stationary_variance, dict(W=G5, U=np.ones((5, 2))),
      W=st.one_of(bad_array((5, 5)), st.just(np.ones((10**5, 2)))), U=st.one_of(bad_array((5, 2)), st.just(np.ones((4, 2)))))
+# rnntrain
+spec("rnntrain.recall_loss_and_grads", rnntrain.recall_loss_and_grads,
+     dict(W=G5 / 3, u=np.ones(5), c=np.ones(5), x=np.ones((3, 6)), delay=2),
+     W=bad_array((5, 5)), u=st.one_of(bad_array((5,)), st.just(np.ones(4)), st.just(np.ones((2, 5)))),
+     c=st.one_of(bad_array((5,)), st.just(np.ones(4))), x=st.one_of(bad_array((3, 6)), st.just(np.ones((2, 3, 6)))),
+     delay=st.one_of(bad_count(0), st.just(6)))
+spec("rnntrain.train_recall", rnntrain.train_recall,
+     dict(n=4, delay=1, length=3, n_samples=2, steps=2, n_train=2, n_test=2, rng=0),
+     n=bad_count(2), delay=st.one_of(bad_count(0), st.just(3)), length=st.one_of(bad_count(1), st.just(1)),
+     init=bad_choice(["glorot", "rescaled"]), n_samples=bad_count(1), steps=bad_count(0),
+     lr=bad_real(0.0, 1e6, low_open=True),
+     clip=bad_real(0.0, 1e6, low_open=True), n_train=bad_count(1), n_test=bad_count(1), rng=BAD_RNG)
 
 # chaos: classes and their methods
 spec("piecewise.PiecewiseLinear", piecewise.PiecewiseLinear, dict(breakpoints=[0.0], slopes=[1.0, 2.0], intercepts=[0.0, 0.0]),
@@ -546,10 +558,12 @@ CASES = sorted((label, arg) for label, (_, _, bad) in SPECS.items() for arg in b
 
 MODULES = {"recurrence": recurrence, "ginibre": ginibre, "chaos": chaos, "piecewise": piecewise, "init": init,
            "precomputed": precomputed, "datasets": datasets, "trainability": trainability, "driven": driven,
-           "chaoslimit": chaoslimit, "atlas": atlas, "train": train, "comparison": comparison}
+           "chaoslimit": chaoslimit, "atlas": atlas, "train": train, "comparison": comparison,
+           "rnntrain": rnntrain}
 NOT_CALLED = {"chaos.LyapunovEstimate", "chaoslimit.LimitVariances", "chaoslimit.Period3Search", "init.IIDLaw",
               "atlas.GivensResult", "atlas.Atlas", "atlas.ResidualSignal", "train.MLP", "train.Task",
-              "train.TrainHistory", "train.RateGrid", "comparison.InitializerGrid"}  # plain records: no checks of their own
+              "train.TrainHistory", "train.RateGrid", "comparison.InitializerGrid",
+              "rnntrain.RecallRun"}  # plain records: no checks of their own
 
 
 def test_every_public_callable_is_fuzzed():

@@ -19,6 +19,7 @@ The library behind the initdyn book.  Modules, one idea each:
 - :mod:`initdyn.ginibre`: spectral radius of Ginibre/Glorot matrices, its Gumbel edge law, the rescaling, explosion times (chapter 4).
 - :mod:`initdyn.recurrence`: long linear recurrences, their moments and memory horizons (chapter 4).
 - :mod:`initdyn.driven`: input-driven linear recurrences h_t = W h_{t-1} + U x_t, their exact and stationary variance (chapter 4).
+- :mod:`initdyn.rnntrain`: a linear recurrent network trained on delayed recall by backpropagation through time (chapter 4).
 - :mod:`initdyn.piecewise`: exact piecewise-linear maps of the line: iterates, periodic points, laps (chapter 5).
 - :mod:`initdyn.chaos`: Li-Yorke chaos, random recurrent maps, scrambled pairs, Lyapunov exponents (chapter 5).
 - :mod:`initdyn.chaoslimit`: the Gaussian-process limit of random recurrent maps, random maps of the plane (chapter 5).
@@ -37,10 +38,10 @@ when it is called.
 
 from . import (activations, atlas, chaos, chaoslimit, comparison, datasets, driven, exact, expressivity, freeprob,
                gaussian, ginibre, init, jacobianlaw, kernels, meanfield, network, piecewise, preactivation,
-               precomputed, recurrence, spectra, stats, sweep, train, trainability)
+               precomputed, recurrence, rnntrain, spectra, stats, sweep, train, trainability)
 
 __version__ = "0.1.0"
 __all__ = ["activations", "atlas", "chaos", "chaoslimit", "comparison", "datasets", "driven", "exact",
            "expressivity", "freeprob", "gaussian", "ginibre", "init", "jacobianlaw", "kernels", "meanfield",
-           "network", "piecewise", "preactivation", "precomputed", "recurrence", "spectra", "stats", "sweep",
-           "train", "trainability", "__version__"]
+           "network", "piecewise", "preactivation", "precomputed", "recurrence", "rnntrain", "spectra", "stats",
+           "sweep", "train", "trainability", "__version__"]
