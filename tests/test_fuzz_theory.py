@@ -380,6 +380,10 @@ REGISTRY = {
                                            dict(width=4, depth=1, sigma_w2=2.0, sigma_b2=0.0, q0=1.0, n_nodes=201),
                                            {**EXACT_ARGS, "n_nodes": "int>=101,huge=1e10"}),
     "exact.active_units_pmf": (exact.active_units_pmf, dict(width=4), {"width": "int>=1,huge=1e10"}),
+    "exact.log_ratio_moments": (exact.log_ratio_moments, dict(width=4, depth=3, sigma_w2=2.0),
+                                {"width": "int>=1,huge=1e10", "depth": "int>=1", "sigma_w2": "svar+"}),
+    "exact.log_normal_limit": (exact.log_normal_limit, dict(width=4, depth=3, sigma_w2=2.0),
+                               {"width": "int>=1", "depth": "int>=1", "sigma_w2": "svar+"}),
     "exact.death_probability": (exact.death_probability, dict(width=4, depth=3, sigma_b2=0.0),
                                 {"width": "int>=1", "depth": "depth_array", "sigma_b2": "svar"}),
     "exact.simulate_squared_norm_ratio": (

@@ -106,3 +106,42 @@ def test_bad_gain_and_rng(fn):
         fn((4, 4), rng="x")
     with pytest.raises(TypeError, match="shape"):
         fn("4x4")
+
+
+# --- isometric_sharing: looks-linear hidden layers and a non-square mirrored input layer ---------------
+
+def test_isometric_sharing_registered_and_square_is_looks_linear():
+    assert init.INITIALIZERS["isometric_sharing"] is init.isometric_sharing
+    np.testing.assert_array_equal(init.isometric_sharing((8, 8), gain=1.3, rng=4),
+                                  init.looks_linear((8, 8), gain=1.3, rng=4))
+
+
+@pytest.mark.parametrize("shape", [(8, 4), (12, 5), (20, 3)])
+def test_isometric_sharing_input_layer_structure(shape):
+    W = init.isometric_sharing(shape, gain=0.7, rng=5)
+    half = shape[0] // 2
+    np.testing.assert_array_equal(W[half:], -W[:half])
+    np.testing.assert_allclose(W[:half].T @ W[:half], 0.49 * np.eye(shape[1]), atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 8), (9, 4), (7, 7), (6, 6, 3), (1, 1)])
+def test_isometric_sharing_refuses_other_shapes_naming_shape(shape):
+    with pytest.raises(ValueError, match="^shape"):
+        init.isometric_sharing(shape, rng=0)
+
+
+def test_isometric_sharing_network_is_an_isometry():
+    # input layer (N, n) then square layers: x^L = relu(+-W0^L ... W0^1 x), so ||x^L|| = ||x|| and the
+    # Jacobian of x -> x^L has all n singular values 1 (to rounding)
+    rng = np.random.default_rng(7)
+    n, N, L = 16, 64, 40
+    Ws = [init.isometric_sharing((N, n), rng=rng)] + [init.isometric_sharing((N, N), rng=rng)
+                                                       for _ in range(L - 1)]
+    x = rng.standard_normal(n)
+    h, J = x, np.eye(n)
+    for W in Ws:
+        pre = W @ h
+        J = (pre > 0)[:, None] * (W @ J)
+        h = np.maximum(pre, 0.0)
+    assert np.linalg.norm(h) == pytest.approx(np.linalg.norm(x), rel=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(J, compute_uv=False), 1.0, atol=1e-12)

@@ -67,7 +67,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ._biasgrid import biased_law
 from ._montecarlo import simulate
@@ -81,6 +81,8 @@ __all__ = [
     "active_units_pmf",
     "death_probability",
     "simulate_squared_norm_ratio",
+    "log_ratio_moments",
+    "log_normal_limit",
 ]
 
 #: Binomial weights below this (relative) are dropped from the mixtures.
@@ -523,3 +525,72 @@ def simulate_squared_norm_ratio(*, width, depth, sigma_w2, sigma_b2=0.0, q0=1.0,
     """
     xs, hs = simulate(width, depth, sigma_w2, sigma_b2, q0, n_samples, rng, initializer)
     return np.sum(np.maximum(hs, 0.0) ** 2, axis=1) / np.sum(xs * xs, axis=1)
+
+
+# ---------------------------------------------------------------------------
+# The moments of log R, and the log-normal limit of Hanin & Nica
+# ---------------------------------------------------------------------------
+
+def log_ratio_moments(*, width, depth, sigma_w2=2.0):
+    r"""Exact mean and variance of :math:`\log R` given survival, :math:`R > 0`, without biases.
+
+    Implements equation ``eq-ch3-logmoments`` of chapter 3 (:doc:`/notebooks/03-exact-distributions`):
+    given :math:`R > 0` the counts :math:`K_l` are i.i.d. :math:`\mathrm{Bin}(N, 1/2)` conditioned on
+    :math:`K \ge 1`, and with :math:`\mathbb E[\log\chi^2_k] = \psi(k/2) + \log 2`,
+    :math:`\mathrm{Var}[\log\chi^2_k] = \psi'(k/2)`,
+
+    .. math:: \mathbb E[\log R\mid R>0] = L\big(\log\tfrac{\sigma_w^2}{N} + \log 2
+              + \mathbb E[\psi(K/2)\mid K\ge1]\big),\quad
+              \mathrm{Var}[\log R\mid R>0] = L\big(\mathbb E[\psi'(K/2)\mid K\ge1]
+              + \mathrm{Var}[\psi(K/2)\mid K\ge1]\big).
+
+    These are the moments of the law :func:`squared_norm_ratio` (``sigma_b2=0``) computes, in closed
+    form (the variance as a sum of squared deviations, without cancellation).  For wide networks at
+    He initialization they approach :math:`-5L/(2N)` and :math:`5L/N`, the parameters of
+    :func:`log_normal_limit`.
+
+    Parameters
+    ----------
+    width, depth : int
+        :math:`N \ge 1`, :math:`L \ge 1`.
+    sigma_w2 : float
+        Weight variance times fan-in, > 0 (2 is He initialization).
+
+    Returns
+    -------
+    (mean, var) : tuple of float
+    """
+    width, depth, sigma_w2, _, _ = check_params(width, depth, sigma_w2, 0.0, 1.0)
+    k, pmf = active_units_pmf(width)
+    w = pmf / pmf.sum()  # conditioned on K >= 1
+    psi = special.digamma(0.5 * k)
+    m = float(np.sum(w * psi))
+    per_var = float(np.sum(w * special.polygamma(1, 0.5 * k)) + np.sum(w * (psi - m) ** 2))
+    per_mean = math.log(sigma_w2 / width) + math.log(2.0) + m
+    return depth * per_mean, depth * per_var
+
+
+def log_normal_limit(*, width, depth, sigma_w2=2.0):
+    r"""The Gaussian law of :math:`\log R` for wide and deep ReLU networks (Hanin & Nica 2019).
+
+    Hanin & Nica 2019, "Products of many large random matrices and gradients in deep neural
+    networks" (Commun. Math. Phys. 376, 2020; arXiv 1812.05994): for a ReLU network with He
+    initialization, :math:`\log\lVert x^L\rVert^2/\lVert x^0\rVert^2` is asymptotically Gaussian
+    when :math:`N` and :math:`L` grow together, with mean :math:`-\tfrac52\beta` and variance
+    :math:`5\beta`, :math:`\beta = L/N` (the sum of the inverse widths), so :math:`R` is log-normal
+    with :math:`\mathbb E[R] = 1`.  Other weight variances shift the mean by
+    :math:`L\log(\sigma_w^2/2)`.  Chapter 3 (:doc:`/notebooks/03-exact-distributions`, equation
+    ``eq-ch3-lognormal``) compares it with the exact moments of :func:`log_ratio_moments` and the
+    exact density of :func:`squared_norm_ratio`: the exact per-layer moments are
+    :math:`-5/(2N)` and :math:`5/N` to first order in :math:`1/N`, so the approximation fails at
+    small :math:`N`, and it describes :math:`\log R` only given survival (:math:`R > 0`).
+
+    Returns
+    -------
+    scipy.stats frozen normal
+        Of :math:`\log R`: ``loc`` :math:`L\log(\sigma_w^2/2) - 5L/(2N)`, ``scale``
+        :math:`\sqrt{5L/N}`.
+    """
+    width, depth, sigma_w2, _, _ = check_params(width, depth, sigma_w2, 0.0, 1.0)
+    beta = depth / width
+    return stats.norm(loc=depth * math.log(sigma_w2 / 2.0) - 2.5 * beta, scale=math.sqrt(5.0 * beta))

@@ -47,6 +47,7 @@ __all__ = [
     "orthogonal",
     "gaussian_submatrix",
     "looks_linear",
+    "isometric_sharing",
     "idinit",
     "sparse_orthogonal",
     "delta_orthogonal",
@@ -248,6 +249,45 @@ def looks_linear(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
     rows, cols = _mirrored_blocks(shape, "looks_linear")
     _prepare(shape, gain)
     return _mirror(orthogonal((rows, cols), gain=gain, rng=rng))
+
+
+def isometric_sharing(shape, *, gain: float = 1.0, rng=None) -> np.ndarray:
+    r"""Parameter sharing with orthogonal blocks and a non-square input layer: ReLU isometry at initialization.
+
+    Burkholz & Dubatovka 2019, "Initialization of ReLUs for Dynamical Isometry" (initial parameter
+    sharing), in the form chapter 3 (:doc:`/notebooks/03-exact-distributions`, equation
+    ``eq-ch3-sharing`` and the non-square first layer after it) shows to be an exact isometry.  The
+    layer's role is read from its shape:
+
+    * a square layer (``fan_out == fan_in``, both even) is :func:`looks_linear`,
+      :math:`W = ((W_0, -W_0), (-W_0, W_0))` with Haar-orthogonal :math:`W_0` times ``gain``: fed a
+      mirrored signal :math:`(\mathrm{relu}(z), \mathrm{relu}(-z))` it outputs the mirrored
+      :math:`W_0 z`;
+    * an input layer (``fan_out >= 2 fan_in``, ``fan_out`` even) is
+      :math:`W = (W_0; -W_0)`, :math:`W_0` of shape ``(fan_out/2, fan_in)`` with orthonormal columns
+      (:func:`orthogonal`) times ``gain``: it takes a raw input :math:`x` to
+      :math:`h = (W_0 x, -W_0 x)`, whose ReLU is the mirrored signal of :math:`z = W_0 x`.
+
+    A ReLU network whose first layer is such an input layer and whose hidden layers are square then
+    computes, at initialization, :math:`\mathrm{relu}(\pm W_0^L\cdots W_0^1 x)`: at ``gain=1`` its
+    output has the length of its input, :math:`\lVert x^L\rVert = \lVert x\rVert`, and its
+    input-output Jacobian has all singular values 1 (at points where no pre-activation is 0).
+    Any other shape (``fan_in < fan_out < 2 fan_in``, ``fan_out < fan_in``, odd fans, kernels) is
+    refused with a ``ValueError`` naming ``shape``: there :math:`W_0` cannot have orthonormal columns.
+    Entries of a square layer have variance :math:`g^2\,2/n_\mathrm{in}`, of an input layer
+    :math:`g^2\,2/n_\mathrm{out}`.
+    """
+    dims, gain = _prepare(shape, gain, work=3.0)
+    if len(dims) != 2:
+        raise ValueError(f"shape: isometric_sharing serves dense weights (fan_out, fan_in) only, got {dims}")
+    fan_out, fan_in = dims
+    if fan_out == fan_in:
+        return looks_linear(dims, gain=gain, rng=rng)
+    if fan_out < 2 * fan_in or fan_out % 2:
+        raise ValueError(f"shape: isometric_sharing needs a square layer (even fans) or an input layer with an "
+                         f"even fan_out >= 2 fan_in (W = (W0; -W0), W0 with orthonormal columns), got {dims}")
+    w0 = orthogonal((fan_out // 2, fan_in), gain=gain, rng=rng)
+    return np.concatenate([w0, -w0], axis=0)
 
 
 def idinit(shape, *, gain: float = 1.0, rng=None, tau: float = 1.0, zero_preserving: bool = False,
@@ -481,6 +521,7 @@ INITIALIZERS = {
     "orthogonal": orthogonal,
     "gaussian_submatrix": gaussian_submatrix,
     "looks_linear": looks_linear,
+    "isometric_sharing": isometric_sharing,
     "idinit": idinit,
     "sparse_orthogonal": sparse_orthogonal,
     "delta_orthogonal": delta_orthogonal,
