@@ -7,7 +7,7 @@ initialization, each at every learning rate of ``lrs``, by :func:`initdyn.train.
 (one grid per depth, seeded ``seed * 1000 + depth``).  Writes the training-loss and test-accuracy
 histories, with the parameters and provenance, to ``lib/initdyn/data/ch2_depth.npz`` (read by the
 chapter through :func:`initdyn.precomputed.load`).  The chapter recomputes a few rounding-insensitive
-runs live and ``tests/test_train_depth.py`` another; both must agree with the file.  About 4 minutes on
+runs live and ``tests/test_ch2_depth.py`` others; both must agree with the file.  About 7 minutes on
 one core:
 
     .venv/bin/python scripts/ch2_depth.py
