@@ -60,6 +60,22 @@ def test_edge_grows_with_depth_and_orthogonal_stays_below_gaussian():
         assert np.all(np.array(edges["orthogonal"]) < np.array(edges["gaussian"]))
 
 
+def test_edge_is_e_times_the_variance_once_the_variance_is_large():
+    # The chapter's observation at L = 1024: the edge is e Var[lambda] to within 1% wherever the variance
+    # L (mu_2/mu_1^2 - 1 - s_1) exceeds 100, and not (ratio above 1.3) where it is below 2 (orthogonal, q* = 1/64).
+    depth = 1024
+    for w in ("orthogonal", "gaussian"):
+        for q in (1 / 64, 1 / 4, 1.0):
+            sw2, sb2 = freeprob.critical_point(q, activation="tanh")
+            kw = dict(depth=depth, sigma_w2=sw2, sigma_b2=sb2, activation="tanh", weights=w)
+            var = freeprob.jacobian_spectrum_moments(**kw)[1]
+            ratio = freeprob.jacobian_spectrum_edge(**kw) / (np.e * var)
+            if var > 100:
+                assert ratio == pytest.approx(1.0, abs=0.01), (w, q, ratio)
+            else:
+                assert var < 2 and ratio > 1.3, (w, q, var, ratio)
+
+
 def _stored():
     arrays, provenance = precomputed.load("ch2_depth")
     grids = [train.RateGrid(tuple(provenance["setups"]), arrays["lrs"], arrays["steps"], arrays["train_loss"][j],
