@@ -111,18 +111,23 @@ def recall_loss_and_grads(W, u, c, x, delay):
 
     Parameters
     ----------
-    W : array_like, shape (n, n) or (m, n, n)
+    W : array_like
+        Shape ``(n, n)`` or ``(m, n, n)``.
         Recurrent weights, or a stack of ``m`` models.
-    u, c : array_like, shape (n,) or (m, n)
+    u, c : array_like
+        Shape ``(n,)`` or ``(m, n)``.
         Input and readout weights (one per model, or shared by a stack).
-    x : array_like, shape (B, L) or (m, B, L)
+    x : array_like
+        Shape ``(B, L)`` or ``(m, B, L)``.
         Input sequences (shared by a stack, or one set per model).
     delay : int, 0 <= delay < L
 
     Returns
     -------
-    loss : float, or ndarray of shape (m,)
-    grads : tuple (dW, du, dc) of the shapes of ``W`` and (n,) or (m, n)
+    loss : float or ndarray
+        A float, or shape ``(m,)``.
+    grads : tuple
+        ``(dW, du, dc)`` of the shapes of ``W`` and ``(n,)`` or ``(m, n)``.
 
     Examples
     --------
@@ -159,13 +164,17 @@ class RecallRun:
 
     Attributes
     ----------
-    train_loss : ndarray, shape (n_samples, steps + 1)
+    train_loss : ndarray
+        Shape ``(n_samples, steps + 1)``.
         Training loss before each step and after the last.
-    test_loss : ndarray, shape (n_samples,)
+    test_loss : ndarray
+        Shape ``(n_samples,)``.
         Recall error of the trained models on held-out sequences (1 = nothing recalled).
-    test_loss_init : ndarray, shape (n_samples,)
+    test_loss_init : ndarray
+        Shape ``(n_samples,)``.
         The same at initialization.
-    rho : ndarray, shape (n_samples, 2)
+    rho : ndarray
+        Shape ``(n_samples, 2)``.
         Spectral radius of :math:`W` at initialization (column 0) and after training (column 1).
     scale : float
         The factor :math:`s` of :math:`W = s\\,G/\\sqrt n` at initialization.
